@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs everything the service and its tests need on a Debian machine with Node 20.
+# Idempotent and fast when nothing changed (a stamp records what was installed).
+#   --with-browser   also install Debian's Chromium for the browser tests
+#   --quiet          print only what it does, not what it skips
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_browser=0
+quiet=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-browser) with_browser=1 ;;
+    --quiet) quiet=1 ;;
+    *) echo "setup: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+say() { echo "[setup] $*"; }
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "[setup] Node >= 20 is required (found $(node -v))." >&2
+  exit 1
+fi
+
+# --- system packages (Debian) --------------------------------------------------------------
+apt_needed=()
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+for pkg in libfaiss-dev libopenblas-dev g++ make python3; do
+  have_pkg "$pkg" || apt_needed+=("$pkg")
+done
+if [ "$with_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+  apt_needed+=(chromium)
+fi
+if [ "${#apt_needed[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing Debian packages: ${apt_needed[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_needed[@]}" >/dev/null
+  else
+    cat >&2 <<MSG
+[setup] These Debian packages are missing: ${apt_needed[*]}
+[setup] Not running as root, so they cannot be installed here. Run as root:
+[setup]   apt-get update && apt-get install -y ${apt_needed[*]}
+MSG
+    # Chromium is only needed by the browser tests, which skip without it.
+    for pkg in "${apt_needed[@]}"; do [ "$pkg" = chromium ] || exit 1; done
+  fi
+fi
+
+# --- npm dependencies ----------------------------------------------------------------------
+# Install scripts are disabled: onnxruntime-node's downloads CUDA binaries and faiss-node's downloads
+# a prebuild or clones faiss, and both fail offline. The packages that need a native step are built below.
+stamp=node_modules/.bdi-setup-stamp
+fingerprint="$(node -v) $(sha1sum package-lock.json patches/* native/binding.gyp native/src/* 2>/dev/null | sha1sum | cut -c1-40)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fingerprint" ]; then
+  [ "$quiet" = 1 ] || say "dependencies up to date"
+else
+  say "installing npm dependencies"
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+  say "building better-sqlite3 and checking sharp (compiles offline when no prebuild can be fetched)"
+  npm rebuild better-sqlite3 sharp --loglevel=error
+  say "applying reviewed patches (patches/*.patch)"
+  npx --no-install patch-package --error-on-fail >/dev/null
+  say "building faiss-node against Debian's libfaiss"
+  npm run --silent build:faiss >/dev/null
+  if [ -f native/binding.gyp ]; then
+    say "building the project's native addon (native/)"
+    npm run --silent build:native >/dev/null
+  fi
+  echo "$fingerprint" > "$stamp"
+fi

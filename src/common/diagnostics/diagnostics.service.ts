@@ -1,0 +1,53 @@
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { threadId } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { ROOT_LOGGER } from '../logging/root-logger';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { currentRequestContext } from '../request-context/request-context';
+
+export const DIAGNOSTICS_FILE = 'backend_diagnostics.jsonl';
+
+/**
+ * The original backend's diagnostics stream: one JSON object per line in backend_diagnostics.jsonl
+ * ({ts, event, pid, thread, request_id, ...fields}). Disabled with a logged reason when the directory is not
+ * writable; never fails a request.
+ */
+@Injectable()
+export class DiagnosticsService implements OnModuleDestroy {
+  private stream: fs.WriteStream | null = null;
+  readonly file: string;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {
+    this.file = path.join(config.storage.diagnosticsDir, DIAGNOSTICS_FILE);
+    try {
+      fs.mkdirSync(config.storage.diagnosticsDir, { recursive: true });
+      fs.accessSync(config.storage.diagnosticsDir, fs.constants.W_OK);
+      this.stream = fs.createWriteStream(this.file, { flags: 'a' });
+      this.stream.on('error', (error) => {
+        this.logger.warn({ err: error, file: this.file }, 'diagnostics disabled after a write error');
+        this.stream = null;
+      });
+    } catch (error) {
+      this.logger.warn({ err: error, dir: config.storage.diagnosticsDir }, 'diagnostics directory not writable; disabled');
+    }
+  }
+
+  event(event: string, fields: Record<string, unknown> = {}): void {
+    if (!this.stream) return;
+    const requestId = currentRequestContext()?.requestId;
+    const record: Record<string, unknown> = { ts: Date.now() / 1000, event, pid: process.pid, thread: threadId };
+    if (requestId !== undefined && !('request_id' in fields)) record.request_id = requestId;
+    this.stream.write(`${JSON.stringify({ ...record, ...fields })}\n`);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const stream = this.stream;
+    this.stream = null;
+    if (stream) await new Promise<void>((resolve) => stream.end(resolve));
+  }
+}

@@ -1,0 +1,54 @@
+// The typed configuration of the service, built once at boot (see load-config.ts) and injected everywhere
+// as APP_CONFIG. Nothing else reads process.env.
+
+export type DevicePreference = 'auto' | 'cpu' | 'cuda';
+
+export interface AppConfig {
+  server: {
+    host: string;
+    port: number;
+    corsOrigins: string[] | '*';
+    apiKey: string | null;
+    maxUploadBytes: number;
+    maxJsonBodyBytes: number;
+    maxFilesPerUpload: number;
+    shutdownGraceMs: number;
+  };
+  storage: {
+    modelsDir: string;
+    cacheMaxEntries: number;
+    diagnosticsDir: string;
+  };
+  inference: {
+    backbone: string | null;
+    device: DevicePreference;
+    requireCuda: boolean;
+    workers: number;
+    intraOpThreads: number;
+    maxQueue: number;
+    maxImagePixels: number;
+    coresetRate: number;
+    scorePercentile: number;
+    areaMm2Thr: number;
+    maxScoresPerCalibration: number;
+  };
+  training: {
+    minOkSamples: number;
+    datasetOnly: boolean;
+  };
+  jobs: {
+    dbPath: string;
+    runTimeoutSeconds: number;
+    longRunTimeoutSeconds: number;
+    ttlSeconds: number;
+    maxItems: number;
+    concurrency: number;
+    sweepIntervalSeconds: number;
+    debugSleep: boolean;
+    detectorModel: string | null;
+  };
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  version: string;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,32 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class HealthResponse {
+  @ApiProperty({ example: 'ok' }) status!: string;
+  @ApiProperty({ enum: ['cpu', 'cuda'] }) device!: string;
+  @ApiPropertyOptional({ example: 'cuda_not_available', description: 'Present when running on the CPU' })
+  reason?: string;
+  @ApiPropertyOptional({ description: 'Why CUDA was not used, when it was requested' }) deviceDetail?: string;
+  @ApiProperty({ description: 'Backbone in use' }) model!: string;
+  @ApiProperty() version!: string;
+  @ApiProperty({ example: 'bdi-backend' }) service!: string;
+  @ApiProperty() ready!: boolean;
+  @ApiProperty({ description: 'Inference worker threads' }) workers!: number;
+  @ApiProperty() jobsInMemory!: number;
+  @ApiProperty() idempotencyKeysInMemory!: number;
+  @ApiProperty() jobRunTimeoutSec!: number;
+  @ApiProperty({ description: 'Jobs by status', type: 'object', additionalProperties: { type: 'number' } })
+  jobs!: Record<string, number>;
+  @ApiProperty() request_id!: string;
+  @ApiProperty() recipe_id!: string;
+  @ApiProperty() requestId!: string;
+}
+
+export class LivenessResponse {
+  @ApiProperty({ example: 'ok' }) status!: string;
+  @ApiProperty() requestId!: string;
+}
+
+export class ReadinessResponse {
+  @ApiProperty({ example: 'ready' }) status!: string;
+  @ApiProperty() requestId!: string;
+}

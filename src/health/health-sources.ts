@@ -1,0 +1,27 @@
+// What /health reports about the engine and the jobs, provided by the Inference and Jobs modules.
+
+export interface EngineHealth {
+  ready: boolean;
+  device: 'cpu' | 'cuda';
+  /** Why the engine runs on the CPU (e.g. CUDA provider not installed); absent on CUDA. */
+  deviceDetail?: string;
+  model: string;
+  workers: number;
+}
+
+export interface JobsHealth {
+  jobsInMemory: number;
+  idempotencyKeysInMemory: number;
+  countsByStatus: Record<string, number>;
+}
+
+export interface EngineHealthSource {
+  engineHealth(): EngineHealth;
+}
+
+export interface JobsHealthSource {
+  jobsHealth(): JobsHealth;
+}
+
+export const ENGINE_HEALTH = Symbol('ENGINE_HEALTH');
+export const JOBS_HEALTH = Symbol('JOBS_HEALTH');

@@ -1,0 +1,63 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ENGINE_HEALTH, EngineHealthSource, JOBS_HEALTH, JobsHealthSource } from './health-sources';
+
+export const SERVICE_NAME = 'bdi-backend';
+
+export interface HealthBody {
+  status: 'ok';
+  device: 'cpu' | 'cuda';
+  reason?: string;
+  deviceDetail?: string;
+  model: string;
+  version: string;
+  service: string;
+  ready: boolean;
+  workers: number;
+  jobsInMemory: number;
+  idempotencyKeysInMemory: number;
+  jobRunTimeoutSec: number;
+  jobs: Record<string, number>;
+  request_id: string;
+  recipe_id: string;
+  requestId: string;
+}
+
+@Injectable()
+export class HealthService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(ENGINE_HEALTH) private readonly engine?: EngineHealthSource,
+    @Optional() @Inject(JOBS_HEALTH) private readonly jobs?: JobsHealthSource,
+  ) {}
+
+  /** Merged body of both originals' /health. */
+  health(requestId: string, recipeId: string): HealthBody {
+    const engine = this.engine?.engineHealth();
+    const jobs = this.jobs?.jobsHealth();
+    const device = engine?.device ?? 'cpu';
+    return {
+      status: 'ok',
+      device,
+      ...(device === 'cpu' ? { reason: 'cuda_not_available' } : {}),
+      ...(engine?.deviceDetail ? { deviceDetail: engine.deviceDetail } : {}),
+      model: engine?.model ?? this.config.inference.backbone ?? 'unloaded',
+      version: this.config.version,
+      service: SERVICE_NAME,
+      ready: this.isReady(),
+      workers: engine?.workers ?? 0,
+      jobsInMemory: jobs?.jobsInMemory ?? 0,
+      idempotencyKeysInMemory: jobs?.idempotencyKeysInMemory ?? 0,
+      jobRunTimeoutSec: this.config.jobs.runTimeoutSeconds,
+      jobs: jobs?.countsByStatus ?? {},
+      request_id: requestId,
+      recipe_id: recipeId,
+      requestId,
+    };
+  }
+
+  /** Ready when the worker pool is up and every worker loaded the backbone. */
+  isReady(): boolean {
+    return this.engine?.engineHealth().ready ?? false;
+  }
+}
