@@ -11,10 +11,13 @@ import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { DiagnosticsService } from './common/diagnostics/diagnostics.service';
 import { sendError } from './common/errors/error-response';
+import { apiKeyMiddleware } from './common/auth/api-key.middleware';
 import { corsMiddleware } from './common/http/cors';
 import { httpDiagnosticsMiddleware } from './common/http/http-diagnostics.middleware';
 import { routeTable } from './common/http/route-table';
 import { requestContextMiddleware } from './common/request-context/request-context.middleware';
+import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { MetricsService } from './metrics/metrics.service';
 import { setupOpenApi } from './openapi';
 
 /** Repository root (works from src/ under ts-jest and from dist/src/ when compiled). */
@@ -44,6 +47,8 @@ export async function createApp(
   app.use(requestContextMiddleware);
   app.use(corsMiddleware(config.server.corsOrigins));
   app.use(httpDiagnosticsMiddleware(app.get(DiagnosticsService)));
+  app.use(httpMetricsMiddleware(app.get(MetricsService)));
+  if (config.server.apiKey) app.use(apiKeyMiddleware(config.server.apiKey, logger));
   app.use(express.json({ limit: config.server.maxJsonBodyBytes, type: ['application/json', 'application/*+json'] }));
   app.use(express.urlencoded({ extended: false, limit: config.server.maxJsonBodyBytes }));
   // Body-parser failures happen before Nest's routing: render them with the same contract.

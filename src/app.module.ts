@@ -8,6 +8,7 @@ import { ApiExceptionFilter } from './common/errors/api-exception.filter';
 import { DiagnosticsModule } from './common/diagnostics/diagnostics.module';
 import { ContractValidationPipe } from './common/validation/contract-validation.pipe';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { createRootLogger, ROOT_LOGGER } from './common/logging/root-logger';
 
 @Module({})
@@ -27,6 +28,7 @@ export class AppModule {
           },
         }),
         DiagnosticsModule,
+        MetricsModule,
         HealthModule,
         ...extraModules,
       ],
