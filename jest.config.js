@@ -2,7 +2,8 @@
 // Worker threads run the compiled engine (dist/), so the global setup compiles first.
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: false }];
 const common = {
-  testEnvironment: 'node',
+  // Shares typed-array constructors with Node's realm: ONNX Runtime's native results fail jest's per-file realm checks otherwise.
+  testEnvironment: '<rootDir>/test/native-typed-arrays.environment.js',
   transform: { '^.+\\.ts$': tsJest },
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
