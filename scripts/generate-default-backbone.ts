@@ -2,18 +2,10 @@
 //   node dist/scripts/generate-default-backbone.js [--if-missing] [--out <dir>] [--models-dir <dir>]
 //     [--options <json file with DefaultBackboneOptions overrides>] [--name <name>]
 // --if-missing: do nothing when the target exists with the version these options would produce.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  buildDefaultBackbone,
-  defaultBackboneVersion,
-  resolveDefaultBackboneOptions,
-  type DeepPartial,
-  type DefaultBackboneOptions,
-} from '../src/engine/backbone/default-backbone';
+import { readFileSync } from 'node:fs';
+import { ensureBuiltinBackbone } from '../src/engine/backbone/builtin-backbone';
+import type { DeepPartial, DefaultBackboneOptions } from '../src/engine/backbone/default-backbone';
 import { BUILTIN_BACKBONE_NAME, backboneDirectory } from '../src/engine/backbone/manifest-location';
-import { MANIFEST_FILE_NAME } from '../src/engine/backbone/manifest';
-import { replaceDirectory } from './replace-directory';
 
 interface Args {
   ifMissing: boolean;
@@ -47,29 +39,14 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-function installedVersion(dir: string): string | undefined {
-  try {
-    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST_FILE_NAME), 'utf8')) as { version?: unknown; model?: unknown };
-    const model = typeof manifest.model === 'string' ? manifest.model : 'model.onnx';
-    return existsSync(join(dir, model)) && typeof manifest.version === 'string' ? manifest.version : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const dir = args.out ?? backboneDirectory(args.modelsDir, args.name);
-  const expected = defaultBackboneVersion(resolveDefaultBackboneOptions(args.options));
-  if (args.ifMissing && installedVersion(dir) === expected) return;
   const started = Date.now();
-  const { model, manifest } = buildDefaultBackbone(args.options, args.name);
-  replaceDirectory(dir, (temp) => {
-    writeFileSync(join(temp, manifest.model), model);
-    writeFileSync(join(temp, MANIFEST_FILE_NAME), `${JSON.stringify(manifest, null, 2)}\n`);
-  });
+  const result = ensureBuiltinBackbone(dir, args.name, args.options, !args.ifMissing);
+  if (!result.generated) return;
   console.log(
-    `[backbone] generated ${manifest.name} ${manifest.version} (dim ${manifest.dim}, ${(model.length / 1024).toFixed(0)} KiB) ` +
+    `[backbone] generated ${args.name} ${result.version} (dim ${result.dim}, ${(result.modelBytes / 1024).toFixed(0)} KiB) ` +
       `in ${dir} (${Date.now() - started} ms)`,
   );
 }

@@ -7,7 +7,7 @@ import { Backbone } from '../src/engine/backbone/backbone';
 import { BackboneError } from '../src/engine/backbone/backbone-error';
 import { backboneDirectory } from '../src/engine/backbone/manifest-location';
 import { DEFAULT_MODEL_FILE_NAME, MANIFEST_FILE_NAME, parseBackboneManifest } from '../src/engine/backbone/manifest';
-import { replaceDirectory } from './replace-directory';
+import { replaceDirectory } from '../src/engine/backbone/replace-directory';
 
 interface Args {
   onnx: string;

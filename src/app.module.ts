@@ -7,7 +7,13 @@ import { ConfigModule } from './config/config.module';
 import { ApiExceptionFilter } from './common/errors/api-exception.filter';
 import { DiagnosticsModule } from './common/diagnostics/diagnostics.module';
 import { ContractValidationPipe } from './common/validation/contract-validation.pipe';
+import { DetectionModule } from './detection/detection.module';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
+import { InferencePoolModule } from './inference/inference-pool.module';
+import { InferenceModule } from './inference/inference.module';
+import { DatasetsModule } from './datasets/datasets.module';
+import { RecipesModule } from './recipes/recipes.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { createRootLogger, ROOT_LOGGER } from './common/logging/root-logger';
 
@@ -29,7 +35,13 @@ export class AppModule {
         }),
         DiagnosticsModule,
         MetricsModule,
+        InferencePoolModule,
         HealthModule,
+        JobsModule,
+        DetectionModule,
+        RecipesModule,
+        DatasetsModule,
+        InferenceModule,
         ...extraModules,
       ],
       providers: [

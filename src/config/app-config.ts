@@ -26,6 +26,8 @@ export interface AppConfig {
     workers: number;
     intraOpThreads: number;
     maxQueue: number;
+    /** V8 old-generation cap of each worker (BDI_WORKER_MAX_HEAP_MB); null = Node's default. */
+    workerMaxHeapMb: number | null;
     maxImagePixels: number;
     coresetRate: number;
     scorePercentile: number;

@@ -118,6 +118,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
         integer: true,
       }),
       maxQueue: read.number(['BDI_POOL_MAX_QUEUE'], workers * 16, { min: 1, integer: true }),
+      // 0 = no cap. A cap makes a runaway task kill only its worker (Piscina replaces it), not the process.
+      workerMaxHeapMb: read.number(['BDI_WORKER_MAX_HEAP_MB'], 0, { min: 0, max: 1_048_576, integer: true }) || null,
       maxImagePixels: read.number(['BDI_MAX_IMAGE_PIXELS'], 40_000_000, { min: 1, integer: true }),
       coresetRate: read.number(['BDI_CORESET_RATE', 'BRAKEDISC_CORESET_RATE'], 0.1, { min: 1e-6, max: 1 }),
       scorePercentile: read.number(['BDI_SCORE_PERCENTILE', 'BRAKEDISC_SCORE_PERCENTILE'], 99, { min: 0, max: 100 }),

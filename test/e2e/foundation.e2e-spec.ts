@@ -75,6 +75,9 @@ describe('foundation: error contract, request ids, health, CORS, OpenAPI', () =>
         service: 'bdi-backend',
         recipe_id: 'default',
         jobRunTimeoutSec: 8,
+        model: 'builtin-texture',
+        workers: 1,
+        ready: true,
       });
       for (const key of ['model', 'workers', 'jobsInMemory', 'idempotencyKeysInMemory', 'ready', 'jobs']) {
         expect(res.body).toHaveProperty(key);
@@ -100,6 +103,12 @@ describe('foundation: error contract, request ids, health, CORS, OpenAPI', () =>
       const res = await request(t.server).get('/health').set('X-Recipe-Id', 'My Layout');
       expectContract(res, 400, 'invalid_recipe_id');
       expect(res.body.message).toBe("Invalid recipe_id 'My Layout'. Allowed: [a-z0-9][a-z0-9_-]{0,63}.");
+    });
+
+    it('is ready once the worker pool loaded the backbone', async () => {
+      const res = await request(t.server).get('/health/ready');
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('ready');
     });
 
     it('is live at /health/live', async () => {

@@ -41,12 +41,20 @@ export const ERROR_CODES = {
   invalid_shape: { status: 400, message: 'Invalid ROI shape' },
   invalid_filename: { status: 400, message: 'Invalid file name' },
   file_not_found: { status: 404, message: 'file not found' },
+  metas_length_mismatch: { status: 400, message: 'metas length must match images length' },
+  no_valid_ok_samples: { status: 400, message: 'No valid OK samples for calibration.' },
+  no_ng_samples: { status: 400, message: 'No NG samples available for calibration.' },
+  invalid_score_percentile: { status: 400, message: 'Percentiles must be in the range [0, 100]' },
   meta_not_found: { status: 404, message: 'meta not found' },
   token_grid_mismatch: { status: 400, message: 'Token grid mismatch' },
   too_many_files: { status: 413, message: 'Too many files in one upload' },
   corrupt_artifact: { status: 500, message: 'A stored model artifact is corrupt' },
   unsafe_path: { status: 500, message: 'Refusing to follow a symbolic link in the models directory' },
   backbone_unavailable: { status: 503, message: 'The backbone could not be loaded' },
+  invalid_argument: { status: 400, message: 'Invalid argument' },
+  artifact_not_found: { status: 404, message: 'Model artifact not found' },
+  faiss_error: { status: 500, message: 'FAISS operation failed' },
+  native_unavailable: { status: 500, message: 'A native component is not available' },
   worker_crashed: { status: 500, message: 'An inference worker crashed; it has been replaced' },
   aborted: { status: 409, message: 'Operation aborted' },
 
@@ -62,6 +70,8 @@ export const ERROR_CODES = {
   job_timeout: { status: 409, message: 'job exceeded processing timeout' },
   job_canceled: { status: 409, message: 'job canceled by user' },
   job_not_completed: { status: 409, message: 'job not completed' },
+  // Stored as a failed job's errorCode when the service restarted while the job was running (never an HTTP answer).
+  interrupted: { status: 409, message: 'job interrupted by a service restart' },
   idempotency_key_conflict: { status: 422, message: 'idempotency key already used with a different payload' },
 } as const satisfies Record<string, ErrorCodeSpec>;
 

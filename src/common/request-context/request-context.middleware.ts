@@ -9,7 +9,7 @@ export function requestContextMiddleware(req: Request, res: Response, next: Next
   (req as Request & { id: string }).id = requestId;
   res.setHeader('X-Request-Id', requestId);
   runWithRequestContext(
-    { requestId, legacyErrorKeys: isLegacyInspectionPath(req.path), startedAt: performance.now() },
+    { requestId, path: req.path, legacyErrorKeys: isLegacyInspectionPath(req.path), startedAt: performance.now() },
     () => next(),
   );
 }

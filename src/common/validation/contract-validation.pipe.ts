@@ -1,5 +1,6 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ApiError } from '../errors/api-error';
+import { currentRequestContext } from '../request-context/request-context';
 
 export interface FieldError {
   loc: string[];
@@ -41,6 +42,7 @@ export class ContractValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object && (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value))) {
       throw new ApiError('validation_error', undefined, {
         errors: [{ loc: ['body'], field: 'body', message: 'Body must be a JSON object' }],
+        path: currentRequestContext()?.path ?? null,
       });
     }
     try {
@@ -49,6 +51,7 @@ export class ContractValidationPipe extends ValidationPipe {
       if (error instanceof FieldErrors) {
         throw new ApiError('validation_error', undefined, {
           errors: error.errors.map((e) => ({ loc: [metadata.type, ...e.field.split('.')], ...e })),
+          path: currentRequestContext()?.path ?? null,
         });
       }
       throw error;

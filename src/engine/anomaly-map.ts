@@ -1,0 +1,57 @@
+// From per-token kNN distances to the crop-sized anomaly map, its score, the visual PNG and the defect regions.
+import { gaussianBlur } from './gaussian-blur';
+import { encodeGrayPng, heatmapToGray } from './heatmap-png';
+import { percentileOfSorted } from './percentile';
+import { findRegions, type RegionOptions } from './regions';
+import { buildRoiMask } from './roi-mask';
+import { tokenGridToCrop } from './token-map';
+import type { Letterbox, Region, RoiShape } from './types';
+
+export const BLUR_SIGMA = 1;
+
+export interface AnomalyMap {
+  /** Blurred distances, [height, width] row-major, crop pixels. */
+  heat: Float32Array;
+  /** 255 inside the ROI shape. */
+  mask: Uint8Array;
+  width: number;
+  height: number;
+  /** In-mask heat values, ascending. */
+  sortedValid: Float32Array;
+}
+
+export interface AnomalyMapInput {
+  /** kNN distance per token, [gridH, gridW] row-major. */
+  distances: Float32Array;
+  gridH: number;
+  gridW: number;
+  letterbox: Letterbox;
+  shape?: RoiShape | null;
+}
+
+export function buildAnomalyMap(input: AnomalyMapInput): AnomalyMap {
+  const width = input.letterbox.sourceWidth;
+  const height = input.letterbox.sourceHeight;
+  const upsampled = tokenGridToCrop(input.distances, input.gridH, input.gridW, input.letterbox);
+  const heat = gaussianBlur(upsampled, width, height, BLUR_SIGMA);
+  const mask = buildRoiMask(height, width, input.shape ?? null);
+  let count = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i] > 0) count++;
+  const sortedValid = new Float32Array(count);
+  for (let i = 0, j = 0; i < mask.length; i++) if (mask[i] > 0) sortedValid[j++] = heat[i];
+  sortedValid.sort();
+  return { heat, mask, width, height, sortedValid };
+}
+
+/** Percentile of the in-mask values; 0 when the mask is empty. */
+export function anomalyScore(map: AnomalyMap, scorePercentile: number): number {
+  return map.sortedValid.length === 0 ? 0 : percentileOfSorted(map.sortedValid, scorePercentile);
+}
+
+export function anomalyHeatmapPng(map: AnomalyMap): Promise<Uint8Array> {
+  return encodeGrayPng(heatmapToGray(map.heat, map.mask, map.sortedValid), map.width, map.height);
+}
+
+export function anomalyRegions(map: AnomalyMap, options: RegionOptions): Region[] {
+  return findRegions(map.heat, map.mask, map.width, map.height, options);
+}

@@ -1,0 +1,78 @@
+// Optional ONNX detector (BDI_DETECTOR_MODEL): a YOLOv8/YOLO11 export. Input `images` [1, 3, S, S], RGB / 255,
+// letterboxed on grey 114 as Ultralytics does; class names from the model's metadata_props `names`.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { onnx } from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+import { letterboxGeometry } from '../letterbox';
+import type { Letterbox, RgbImage } from '../types';
+import { DetectedObject } from './detected-object';
+import { decodeYoloOutput, parseClassNames } from './yolo-output';
+
+const DEFAULT_INPUT_SIZE = 640;
+const PAD_VALUE = 114;
+
+export class YoloDetector {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly inputName: string,
+    private readonly outputName: string,
+    readonly inputSize: number,
+    readonly names: string[],
+    readonly modelVersion: string,
+  ) {}
+
+  static async load(modelPath: string): Promise<YoloDetector> {
+    const bytes = fs.readFileSync(modelPath);
+    const model = onnx.ModelProto.decode(bytes);
+    const metadata = new Map((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+    const inputDims = model.graph?.input?.[0]?.type?.tensorType?.shape?.dim ?? [];
+    const fixedSide = Number(inputDims[2]?.dimValue ?? 0);
+    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const outputName = session.outputNames.includes('output0') ? 'output0' : session.outputNames[0];
+    const inputName = session.inputNames.includes('images') ? 'images' : session.inputNames[0];
+    const version = `onnx:${path.basename(modelPath, path.extname(modelPath))}`;
+    return new YoloDetector(session, inputName, outputName, fixedSide > 0 ? fixedSide : DEFAULT_INPUT_SIZE, parseClassNames(metadata.get('names')), version);
+  }
+
+  async detect(image: RgbImage, minScore: number): Promise<DetectedObject[]> {
+    const { tensor, letterbox } = await this.preprocess(image);
+    const outputs = await this.session.run({ [this.inputName]: tensor });
+    const output = outputs[this.outputName];
+    return decodeYoloOutput({
+      data: output.data as Float32Array,
+      dims: output.dims,
+      letterbox,
+      names: this.names,
+      minScore,
+    });
+  }
+
+  private async preprocess(image: RgbImage): Promise<{ tensor: ort.Tensor; letterbox: Letterbox }> {
+    const size = this.inputSize;
+    const box = letterboxGeometry(image.width, image.height, size, size);
+    let content = image.data;
+    if (box.contentWidth !== image.width || box.contentHeight !== image.height) {
+      const resized = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+        raw: { width: image.width, height: image.height, channels: 3 },
+      })
+        .resize(box.contentWidth, box.contentHeight, { kernel: 'linear', fit: 'fill' })
+        .raw()
+        .toBuffer();
+      content = new Uint8Array(resized.buffer, resized.byteOffset, resized.byteLength);
+    }
+    const plane = size * size;
+    const data = new Float32Array(3 * plane).fill(PAD_VALUE / 255);
+    for (let y = 0; y < box.contentHeight; y++) {
+      for (let x = 0; x < box.contentWidth; x++) {
+        const src = (y * box.contentWidth + x) * 3;
+        const dst = (box.offsetY + y) * size + box.offsetX + x;
+        data[dst] = content[src] / 255;
+        data[plane + dst] = content[src + 1] / 255;
+        data[2 * plane + dst] = content[src + 2] / 255;
+      }
+    }
+    return { tensor: new ort.Tensor('float32', data, [1, 3, size, size]), letterbox: box };
+  }
+}

@@ -1,0 +1,49 @@
+// cv2.GaussianBlur for float32 maps: separable kernel from getGaussianKernel, border BORDER_REFLECT_101.
+
+export function gaussianKernel(size: number, sigma: number): Float64Array {
+  const k = new Float64Array(size);
+  const half = (size - 1) / 2;
+  let sum = 0;
+  for (let i = 0; i < size; i++) {
+    k[i] = Math.exp(-((i - half) ** 2) / (2 * sigma * sigma));
+    sum += k[i];
+  }
+  for (let i = 0; i < size; i++) k[i] /= sum;
+  return k;
+}
+
+/** cv2's ksize rule for a given sigma on float images: round(3σ)·2+1, at least 3. */
+export function kernelSizeForSigma(sigma: number): number {
+  return Math.max(3, Math.round(sigma * 3) * 2 + 1);
+}
+
+/** gfedcb|abcdefgh|gfedcba */
+export function reflect101(i: number, n: number): number {
+  if (n === 1) return 0;
+  while (i < 0 || i >= n) i = i < 0 ? -i : 2 * n - 2 - i;
+  return i;
+}
+
+/** image: [height, width] row-major. Returns a new array. */
+export function gaussianBlur(image: Float32Array, width: number, height: number, sigma = 1, size = kernelSizeForSigma(sigma)): Float32Array {
+  const k = gaussianKernel(size, sigma);
+  const half = (size - 1) >> 1;
+  const tmp = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      let acc = 0;
+      for (let t = 0; t < size; t++) acc += k[t] * image[row + reflect101(x + t - half, width)];
+      tmp[row + x] = acc;
+    }
+  }
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let acc = 0;
+      for (let t = 0; t < size; t++) acc += k[t] * tmp[reflect101(y + t - half, height) * width + x];
+      out[y * width + x] = acc;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,51 @@
+import sharp from 'sharp';
+import { anomalyHeatmapPng, anomalyScore, buildAnomalyMap } from './anomaly-map';
+import { encodeGrayPng, heatmapToGray } from './heatmap-png';
+import { letterboxGeometry } from './letterbox';
+
+describe('heatmapToGray', () => {
+  it('stretches between the 1st and 99th percentile, rounds half up, zeroes outside the mask', () => {
+    const heat = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const mask = new Uint8Array(10).fill(255);
+    mask[9] = 0;
+    const valid = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const gray = heatmapToGray(heat, mask, valid);
+    // mn = 1.08, mx = 8.92 → v = (x - 1.08) / 7.84
+    expect(Array.from(gray)).toEqual([0, 30, 62, 95, 128, 160, 193, 225, 255, 0]); // numpy's output
+  });
+
+  it('is all zero when the in-mask values are flat', () => {
+    expect(Array.from(heatmapToGray(new Float32Array(4).fill(2), new Uint8Array(4).fill(255), new Float32Array(4).fill(2)))).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe('heatmap PNG', () => {
+  it('is an 8-bit single-channel PNG the size of the crop', async () => {
+    const png = await encodeGrayPng(Uint8Array.from([0, 50, 100, 150, 200, 250]), 3, 2);
+    // IHDR: bit depth 8, colour type 0 (greyscale)
+    expect(png[24]).toBe(8);
+    expect(png[25]).toBe(0);
+    const meta = await sharp(png).metadata();
+    expect([meta.width, meta.height, meta.channels]).toEqual([3, 2, 1]);
+    const { data } = await sharp(png).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+    expect(Array.from(data)).toEqual([0, 50, 100, 150, 200, 250]);
+  });
+
+  it('comes from the anomaly map of a non-square crop at the crop size', async () => {
+    const distances = new Float32Array(16).map((_, i) => i / 16);
+    const map = buildAnomalyMap({ distances, gridH: 4, gridW: 4, letterbox: letterboxGeometry(30, 12, 56, 56) });
+    expect([map.width, map.height]).toEqual([30, 12]);
+    const meta = await sharp(await anomalyHeatmapPng(map)).metadata();
+    expect([meta.width, meta.height, meta.channels]).toEqual([30, 12, 1]);
+  });
+});
+
+describe('anomalyScore', () => {
+  it('is the percentile of in-mask values and 0 for an empty mask', () => {
+    const distances = new Float32Array(4).fill(0.25);
+    const box = letterboxGeometry(8, 8, 28, 28);
+    expect(anomalyScore(buildAnomalyMap({ distances, gridH: 2, gridW: 2, letterbox: box }), 99)).toBeCloseTo(0.25, 6);
+    const empty = buildAnomalyMap({ distances, gridH: 2, gridW: 2, letterbox: box, shape: { kind: 'rect', x: 0, y: 0, w: 0, h: 0 } });
+    expect(anomalyScore(empty, 99)).toBe(0);
+  });
+});

@@ -1,0 +1,51 @@
+// Decodes encoded image bytes into 8-bit RGB the way the original's cv2.imdecode(IMREAD_COLOR) does:
+// alpha dropped without compositing, grey replicated, 16-bit reduced with >>8, palette expanded, EXIF orientation applied.
+import sharp from 'sharp';
+import { decodeBmp, isBmp } from './bmp';
+import { ImageDecodeError } from './engine-error';
+import type { RgbImage } from './types';
+
+export const DEFAULT_LIMIT_INPUT_PIXELS = 100_000_000;
+
+export interface DecodeOptions {
+  /** Largest width × height accepted (image-bomb guard). */
+  limitInputPixels?: number;
+}
+
+export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RgbImage> {
+  const limit = options.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS;
+  if (bytes.length === 0) throw new ImageDecodeError('invalid_image', 'Image is empty');
+  if (isBmp(bytes)) return decodeBmp(bytes, limit);
+  const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  try {
+    const meta = await sharp(input, { limitInputPixels: limit }).metadata();
+    if (meta.width !== undefined && meta.height !== undefined && meta.width * meta.height > limit) {
+      throw tooLarge(meta.width, meta.height, limit);
+    }
+    const pipeline = sharp(input, { limitInputPixels: limit, failOn: 'error' }).rotate().removeAlpha();
+    if (meta.depth === 'ushort') {
+      // Ask for 16-bit samples and shift ourselves: OpenCV keeps the high byte, libvips would rescale with rounding.
+      const { data, info } = await pipeline.toColourspace('rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+      const wide = new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
+      const out = new Uint8Array(info.width * info.height * 3);
+      for (let i = 0; i < out.length; i++) out[i] = wide[i] >> 8;
+      return { data: out, width: info.width, height: info.height };
+    }
+    const { data, info } = await pipeline.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new ImageDecodeError('invalid_image', `Unexpected channel count ${info.channels}`);
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+  } catch (err) {
+    if (err instanceof ImageDecodeError) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    if (/pixel limit/i.test(message)) throw new ImageDecodeError('image_too_large', `Image exceeds the decoded pixel limit of ${limit}`, { limitInputPixels: limit });
+    throw new ImageDecodeError('invalid_image', `Image could not be decoded: ${message}`);
+  }
+}
+
+function tooLarge(width: number, height: number, limit: number): ImageDecodeError {
+  return new ImageDecodeError('image_too_large', `Image of ${width}x${height} pixels exceeds the limit of ${limit}`, {
+    width,
+    height,
+    limitInputPixels: limit,
+  });
+}

@@ -1,0 +1,43 @@
+// Task `infer`: one crop against a fitted memory → score, optional heatmap PNG and regions, stage timings.
+import { anomalyHeatmapPng, anomalyRegions, anomalyScore, buildAnomalyMap } from './anomaly-map';
+import { TokenGridMismatchError } from './engine-error';
+import { nearestDistances } from './knn';
+import type { InferInput, InferOutput } from './pool-protocol';
+import type { WorkerContext } from './worker-context';
+
+export async function runInfer(input: InferInput, ctx: WorkerContext): Promise<InferOutput> {
+  const prepared = await ctx.features(input.image);
+  const { features } = prepared;
+
+  const t0 = performance.now();
+  const loadsBefore = ctx.memories.loads;
+  const memory = ctx.memories.get(input.memory);
+  // Wording matters: the GUI auto-fits on "not fitted"-like messages; a grid change needs a deliberate re-fit.
+  if (memory.tokenH !== features.gridH || memory.tokenW !== features.gridW || memory.dim !== features.dim) {
+    throw new TokenGridMismatchError(
+      `Token grid mismatch: the model was fitted with a ${memory.tokenH}x${memory.tokenW} grid of ${memory.dim}-d features, ` +
+        `the current backbone gives ${features.gridH}x${features.gridW} of ${features.dim}-d; re-fit this model with the current backbone`,
+      {
+        memory: { tokenH: memory.tokenH, tokenW: memory.tokenW, dim: memory.dim },
+        backbone: { tokenH: features.gridH, tokenW: features.gridW, dim: features.dim },
+      },
+    );
+  }
+  const distances = nearestDistances(memory.index, features.features, features.dim);
+  const t1 = performance.now();
+
+  const map = buildAnomalyMap({ distances, gridH: features.gridH, gridW: features.gridW, letterbox: prepared.letterbox, shape: input.shape });
+  const score = anomalyScore(map, input.scorePercentile);
+  const out: InferOutput = {
+    score,
+    tokenShape: [features.gridH, features.gridW],
+    timings: { decode: prepared.decodeMs, backbone: prepared.backboneMs, knn: t1 - t0, post: 0 },
+    memoryLoaded: ctx.memories.loads !== loadsBefore,
+  };
+  if (input.wantHeatmap) out.heatmapPng = await anomalyHeatmapPng(map);
+  if (input.threshold !== undefined && input.threshold !== null) {
+    out.regions = anomalyRegions(map, { threshold: input.threshold, areaMm2Thr: input.areaMm2Thr, mmPerPx: input.mmPerPx });
+  }
+  out.timings.post = performance.now() - t1;
+  return out;
+}

@@ -1,0 +1,19 @@
+// 1-NN distance of every query patch to the memory bank: one batched FAISS search per image.
+import { FaissError } from './engine-error';
+import type { FlatIndex } from './faiss-index';
+
+/** queries: [n, dim] row-major → Euclidean distance to the nearest bank row, sqrt(max(d², 0)). */
+export function nearestDistances(index: FlatIndex, queries: Float32Array, dim: number): Float32Array {
+  if (index.getDimension() !== dim) {
+    throw new FaissError(`Query dimension ${dim} does not match the index dimension ${index.getDimension()}`);
+  }
+  let result;
+  try {
+    result = index.search(queries, 1);
+  } catch (err) {
+    throw new FaissError(`FAISS search failed: ${(err as Error).message}`);
+  }
+  const out = new Float32Array(queries.length / dim);
+  for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(Math.max(result.distances[i], 0));
+  return out;
+}

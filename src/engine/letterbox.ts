@@ -1,0 +1,55 @@
+// Aspect-preserving resize of a crop into the backbone input, centred on black, as the original's PIL letterbox.
+import sharp from 'sharp';
+import type { Letterbox, RgbImage } from './types';
+
+/** Python's round(): halves go to the even neighbour. */
+export function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const diff = x - f;
+  if (diff > 0.5) return f + 1;
+  if (diff < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+export function letterboxGeometry(sourceWidth: number, sourceHeight: number, inputWidth: number, inputHeight: number): Letterbox {
+  const scale = Math.min(inputWidth / sourceWidth, inputHeight / sourceHeight);
+  // At least one pixel: extreme aspect ratios would otherwise round a side to 0.
+  const contentWidth = Math.max(1, Math.min(inputWidth, roundHalfEven(sourceWidth * scale)));
+  const contentHeight = Math.max(1, Math.min(inputHeight, roundHalfEven(sourceHeight * scale)));
+  return {
+    inputWidth,
+    inputHeight,
+    contentWidth,
+    contentHeight,
+    offsetX: (inputWidth - contentWidth) >> 1,
+    offsetY: (inputHeight - contentHeight) >> 1,
+    sourceWidth,
+    sourceHeight,
+  };
+}
+
+export async function letterboxImage(
+  image: RgbImage,
+  inputWidth: number,
+  inputHeight: number,
+): Promise<{ image: RgbImage; letterbox: Letterbox }> {
+  const box = letterboxGeometry(image.width, image.height, inputWidth, inputHeight);
+  let content = image.data;
+  if (box.contentWidth !== image.width || box.contentHeight !== image.height) {
+    // sharp's cubic kernel antialiases on downscale like PIL's BICUBIC.
+    const resized = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+      raw: { width: image.width, height: image.height, channels: 3 },
+    })
+      .resize(box.contentWidth, box.contentHeight, { kernel: 'cubic', fit: 'fill' })
+      .raw()
+      .toBuffer();
+    content = new Uint8Array(resized.buffer, resized.byteOffset, resized.byteLength);
+  }
+  const out = new Uint8Array(inputWidth * inputHeight * 3);
+  const rowBytes = box.contentWidth * 3;
+  for (let y = 0; y < box.contentHeight; y++) {
+    const dst = ((box.offsetY + y) * inputWidth + box.offsetX) * 3;
+    out.set(content.subarray(y * rowBytes, (y + 1) * rowBytes), dst);
+  }
+  return { image: { data: out, width: inputWidth, height: inputHeight }, letterbox: box };
+}

@@ -1,0 +1,127 @@
+// The typed task protocol between InferencePool (main thread) and worker.ts. One entry per task in TaskMap;
+// adding a task = one entry here + one handler registration in worker.ts.
+import type { BackboneInfo, DeviceRequest } from './backbone';
+import type { DetectInput, DetectOutput } from './detection/detect-task';
+import type { ErrorEnvelope } from './error-envelope';
+import type { MemoryArtifactRef } from './memory-cache';
+import type { Letterbox, PatchFeatures, Region, RoiShape, StageTimings } from './types';
+
+/** Fixed per pool; handed to every worker as Piscina workerData. */
+export interface WorkerConfig {
+  manifestPath: string;
+  device: DeviceRequest;
+  requireCuda: boolean;
+  intraOpThreads: number;
+  cacheMaxEntries: number;
+  limitInputPixels: number;
+  /** Directory for fit's temporary feature file (default: os.tmpdir()). */
+  tempDir?: string;
+}
+
+export interface ExtractInput {
+  /** Encoded image (PNG, JPEG, BMP, TIFF, WebP). Copied to the worker, not transferred. */
+  image: Uint8Array;
+}
+export interface ExtractOutput {
+  /** L2-normalised patch features. */
+  features: PatchFeatures;
+  letterbox: Letterbox;
+  timings: Pick<StageTimings, 'decode' | 'backbone'>;
+}
+
+export interface FitImage {
+  /** Shown in errors: the dataset file name. */
+  name: string;
+  /** Read by the worker; exactly one of path / bytes. */
+  path?: string;
+  bytes?: Uint8Array;
+}
+export interface FitInput {
+  images: FitImage[];
+  /** (0, 1]; 1 keeps every patch (memory_fit). */
+  coresetRate: number;
+  seed: number;
+  /** Dimensions of the random projection used for the coreset distances (default 128). */
+  projectionDim?: number;
+  /** 'fail' (default): the first unreadable image fails the fit; 'skip': it is reported in `errors`. */
+  onImageError?: 'fail' | 'skip';
+  /** Also return the .npz and FAISS index bytes, so the caller only writes files. */
+  encodeArtifacts?: boolean;
+}
+export interface FitImageError {
+  name: string;
+  code: string;
+  message: string;
+}
+export interface FitOutput {
+  /** Coreset rows in selection order, [m, dim], L2-normalised. */
+  bank: Float32Array;
+  m: number;
+  dim: number;
+  /** Patches seen (all images × tokens). */
+  nEmbeddings: number;
+  nImages: number;
+  tokenH: number;
+  tokenW: number;
+  requestedRate: number;
+  appliedRate: number;
+  /** Covering radius of the coreset in the projected selection space. */
+  coverRadius: number;
+  errors: FitImageError[];
+  npzBytes?: Uint8Array;
+  indexBytes?: Uint8Array;
+  timingsMs: { decode: number; backbone: number; coreset: number; total: number };
+}
+
+export interface InferInput {
+  image: Uint8Array;
+  memory: MemoryArtifactRef;
+  shape?: RoiShape | null;
+  /** When set, defect regions are computed. */
+  threshold?: number | null;
+  scorePercentile: number;
+  areaMm2Thr: number;
+  mmPerPx: number;
+  wantHeatmap: boolean;
+}
+export interface InferOutput {
+  score: number;
+  tokenShape: [number, number];
+  /** 8-bit grayscale PNG, crop size. */
+  heatmapPng?: Uint8Array;
+  regions?: Region[];
+  /** knn includes loading the memory on a cache miss (see memoryLoaded). */
+  timings: StageTimings;
+  memoryLoaded: boolean;
+}
+
+export type InfoInput = Record<string, never>;
+export interface WorkerInfo {
+  threadId: number;
+  backbone: BackboneInfo;
+  /** Thread caps seen by native code inside the worker. */
+  nativeThreads: { omp: number; openblas: number };
+  envThreads: { OMP_NUM_THREADS: string | null; OPENBLAS_NUM_THREADS: string | null };
+  cachedMemories: number;
+  memoryLoads: number;
+}
+
+export interface TaskMap {
+  detect: { input: DetectInput; output: DetectOutput };
+  extract: { input: ExtractInput; output: ExtractOutput };
+  fit: { input: FitInput; output: FitOutput };
+  infer: { input: InferInput; output: InferOutput };
+  info: { input: InfoInput; output: WorkerInfo };
+}
+export type TaskName = keyof TaskMap;
+export type TaskInput<K extends TaskName> = TaskMap[K]['input'];
+export type TaskOutput<K extends TaskName> = TaskMap[K]['output'];
+
+export interface TaskMessage<K extends TaskName = TaskName> {
+  task: K;
+  input: TaskInput<K>;
+  /** Shared Int32Array(1) over a SharedArrayBuffer; the caller stores 1 (Atomics) to cancel. */
+  abortFlag: Int32Array;
+}
+
+export type TaskReply<K extends TaskName = TaskName> = { ok: true; value: TaskOutput<K> } | { ok: false; error: ErrorEnvelope };

@@ -1,0 +1,157 @@
+// End to end through real worker threads: sharp, ONNX Runtime, FAISS and the native coreset inside workers.
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { generateTinyVit } from './backbone/testing/tiny-vit';
+import { AbortedError, CorruptArtifactError, ImageDecodeError, TokenGridMismatchError } from './engine-error';
+import type { MemoryArtifactRef } from './memory-cache';
+import { encodeMemoryNpz } from './npz';
+import { InferencePool } from './pool';
+import type { FitOutput, InferInput } from './pool-protocol';
+import { createPrng } from './seeded-prng';
+
+const SIZE = 160;
+
+/** A brake-disc-like crop: concentric grooves, radial vents and noise; optionally a bright diagonal scratch. */
+async function discPng(seed: number, scratch = false): Promise<Uint8Array> {
+  const rng = createPrng(seed);
+  const phase = rng.next() * Math.PI;
+  const data = new Uint8Array(SIZE * SIZE * 3);
+  const c = SIZE / 2;
+  for (let y = 0; y < SIZE; y++) {
+    for (let x = 0; x < SIZE; x++) {
+      const r = Math.hypot(x - c, y - c);
+      const a = Math.atan2(y - c, x - c);
+      let v = r < 70 && r > 18 ? 120 + 35 * Math.sin(r * 0.9) + 15 * Math.sin(a * 10 + phase) : 25;
+      v += (rng.next() - 0.5) * 12;
+      if (scratch) {
+        // distance to the segment (50,60)–(115,100)
+        const t = Math.max(0, Math.min(1, ((x - 50) * 65 + (y - 60) * 40) / (65 * 65 + 40 * 40)));
+        if (Math.hypot(x - (50 + 65 * t), y - (60 + 40 * t)) < 2.5) v = 250;
+      }
+      data.fill(Math.max(0, Math.min(255, Math.round(v))), (y * SIZE + x) * 3, (y * SIZE + x) * 3 + 3);
+    }
+  }
+  return new Uint8Array(await sharp(data, { raw: { width: SIZE, height: SIZE, channels: 3 } }).png().toBuffer());
+}
+
+describe('InferencePool (real workers)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pool-spec-'));
+  const backbone = generateTinyVit({ dir: mkdtempSync(join(dir, 'bb-')), inputWidth: 224, inputHeight: 224, dim: 32, depth: 2, heads: 2 });
+  let pool: InferencePool;
+  let fit: FitOutput;
+  let memory: MemoryArtifactRef;
+
+  beforeAll(async () => {
+    pool = new InferencePool({ manifestPath: backbone.manifestPath, size: 2, intraOpThreads: 1, device: 'cpu', tempDir: dir });
+    const files: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const path = join(dir, `ok_${i}.png`);
+      writeFileSync(path, await discPng(100 + i));
+      files.push(path);
+    }
+    fit = await pool.fit({ images: files.map((path, i) => ({ name: `ok_${i}.png`, path })), coresetRate: 0.25, seed: 0, encodeArtifacts: true });
+    const npzPath = join(dir, 'model.npz');
+    const indexPath = join(dir, 'model_index.faiss');
+    writeFileSync(npzPath, fit.npzBytes as Uint8Array);
+    writeFileSync(indexPath, fit.indexBytes as Uint8Array);
+    memory = { npzPath, npzMtimeMs: statSync(npzPath).mtimeMs, indexPath, indexMtimeMs: statSync(indexPath).mtimeMs };
+  }, 120_000);
+
+  afterAll(async () => {
+    await pool?.close();
+  });
+
+  const inferInput = (image: Uint8Array, extra: Partial<InferInput> = {}): InferInput => ({
+    image,
+    memory,
+    scorePercentile: 99,
+    areaMm2Thr: 0,
+    mmPerPx: 1,
+    wantHeatmap: false,
+    ...extra,
+  });
+
+  it('starts the native stack in several workers at once, single-threaded BLAS/OpenMP inside', async () => {
+    const infos = await pool.warmUp();
+    expect(infos).toHaveLength(2);
+    for (const info of infos) {
+      expect(info.backbone).toMatchObject({ name: 'tiny-vit', inputWidth: 224, inputHeight: 224, patchStride: 14, dim: 32, device: 'cpu' });
+      expect(info.nativeThreads).toEqual({ omp: 1, openblas: 1 });
+      expect(info.envThreads).toEqual({ OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' });
+    }
+    expect(pool.stats()).toMatchObject({ workers: 2, queueDepth: 0, saturated: false });
+  });
+
+  it('fits from image files in a worker: grid, coreset size, rates and artifacts', () => {
+    expect([fit.tokenH, fit.tokenW, fit.dim, fit.nImages, fit.nEmbeddings]).toEqual([16, 16, 32, 8, 8 * 256]);
+    expect(fit.m).toBe(Math.ceil(8 * 256 * 0.25));
+    expect(fit.bank.length).toBe(fit.m * 32);
+    expect([fit.requestedRate, fit.appliedRate]).toEqual([0.25, fit.m / (8 * 256)]);
+    // rows are L2-normalised
+    const row = fit.bank.subarray(0, 32);
+    expect(Math.hypot(...row)).toBeCloseTo(1, 5);
+    expect(fit.errors).toEqual([]);
+  });
+
+  it('scores a drawn scratch above clean discs, reading the FAISS index file in several workers', async () => {
+    const clean = await Promise.all([200, 201, 202].map(async (s) => (await pool.infer(inferInput(await discPng(s)))).score));
+    const scratched = await pool.infer(inferInput(await discPng(203, true), { wantHeatmap: true, threshold: Math.max(...clean) }));
+    expect(scratched.tokenShape).toEqual([16, 16]);
+    // measured: clean 0.18–0.33, scratched 0.76
+    expect(scratched.score).toBeGreaterThan(Math.max(...clean) * 1.5);
+    const meta = await sharp(scratched.heatmapPng as Uint8Array).metadata();
+    expect([meta.width, meta.height, meta.channels]).toEqual([SIZE, SIZE, 1]);
+    expect(scratched.regions?.length).toBeGreaterThan(0);
+    const [x, y, w, h] = scratched.regions?.[0].bbox ?? [0, 0, 0, 0];
+    // the largest region overlaps the scratch segment (50,60)–(115,100)
+    expect(x < 115 && x + w > 50 && y < 100 && y + h > 60).toBe(true);
+    expect(Object.keys(scratched.timings).sort()).toEqual(['backbone', 'decode', 'knn', 'post']);
+  });
+
+  it('rethrows worker errors as the same typed classes', async () => {
+    await expect(pool.infer(inferInput(Buffer.from('nope')))).rejects.toBeInstanceOf(ImageDecodeError);
+    const badNpz = join(dir, 'bad.npz');
+    writeFileSync(badNpz, 'garbage');
+    const bad = { npzPath: badNpz, npzMtimeMs: 1, indexPath: null, indexMtimeMs: null };
+    const err = await pool.infer(inferInput(await discPng(1), { memory: bad })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorruptArtifactError);
+    expect((err as CorruptArtifactError).file).toBe(badNpz);
+  });
+
+  it('reports a token grid mismatch with a message that does not read as "not fitted"', async () => {
+    const npzPath = join(dir, 'grid.npz');
+    writeFileSync(npzPath, encodeMemoryNpz({ emb: fit.bank.slice(0, 32 * 4), dim: 32, tokenH: 8, tokenW: 8, metadata: {} }));
+    const err = await pool
+      .infer(inferInput(await discPng(1), { memory: { npzPath, npzMtimeMs: 1, indexPath: null, indexMtimeMs: null } }))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TokenGridMismatchError);
+    const message = (err as Error).message.toLowerCase();
+    expect(message).toContain('re-fit');
+    for (const banned of ['not fitted', 'memory not found', 'missing fit', 'no embeddings']) expect(message).not.toContain(banned);
+  });
+
+  it('names the file when one fit image cannot be decoded, or skips it on request', async () => {
+    const good = { name: 'good.png', bytes: await discPng(5) };
+    const broken = { name: 'broken.png', bytes: new Uint8Array([1, 2, 3]) };
+    const err = await pool.fit({ images: [good, broken], coresetRate: 1, seed: 0 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImageDecodeError);
+    expect((err as Error).message).toContain('broken.png');
+    const skipped = await pool.fit({ images: [good, broken], coresetRate: 1, seed: 0, onImageError: 'skip' });
+    expect(skipped.errors.map((e) => [e.name, e.code])).toEqual([['broken.png', 'invalid_image']]);
+    expect([skipped.m, skipped.nEmbeddings, skipped.appliedRate]).toEqual([256, 256, 1]);
+  });
+
+  it('cancels a fit through the abort flag without killing the worker', async () => {
+    const before = pool.stats().threadIds;
+    const images = await Promise.all(Array.from({ length: 20 }, async (_, i) => ({ name: `a${i}.png`, bytes: await discPng(300 + i) })));
+    const controller = new AbortController();
+    const running = pool.fit({ images, coresetRate: 0.1, seed: 0 }, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 30);
+    await expect(running).rejects.toBeInstanceOf(AbortedError);
+    await expect(pool.fit({ images, coresetRate: 0.1, seed: 0 }, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortedError);
+    await pool.warmUp();
+    expect(pool.stats().threadIds).toEqual(before);
+  });
+});

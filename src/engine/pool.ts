@@ -1,0 +1,190 @@
+// InferencePool: the main thread's door to the engine. A Piscina pool of worker threads, each owning its ONNX
+// session and FAISS indexes; typed inputs and outputs per task, typed errors rebuilt from the worker's envelope.
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import Piscina from 'piscina';
+import type { BackboneInfo, DeviceRequest } from './backbone';
+import { AbortedError, PoolSaturatedError } from './engine-error';
+import { fromErrorEnvelope } from './error-envelope';
+import { DEFAULT_LIMIT_INPUT_PIXELS } from './image';
+import type {
+  ExtractInput,
+  ExtractOutput,
+  FitInput,
+  FitOutput,
+  InferInput,
+  InferOutput,
+  TaskInput,
+  TaskMessage,
+  TaskName,
+  TaskOutput,
+  TaskReply,
+  WorkerConfig,
+  WorkerInfo,
+} from './pool-protocol';
+import { repoRoot } from './repo-root';
+
+export interface InferencePoolOptions {
+  /** Backbone manifest (models/backbones/<name>/backbone.json). */
+  manifestPath: string;
+  /** Worker threads (BDI_WORKERS); default: number of cores. */
+  size?: number;
+  /** ONNX Runtime intra-op threads per worker; default max(1, floor(cores / size)). */
+  intraOpThreads?: number;
+  /** Queued (not yet running) tasks accepted before run() rejects with PoolSaturatedError; default 16 × size. */
+  maxQueue?: number;
+  device?: DeviceRequest;
+  requireCuda?: boolean;
+  /** Loaded memories per worker (BDI_CACHE_MAX_ENTRIES); default 32. */
+  cacheMaxEntries?: number;
+  limitInputPixels?: number;
+  /** V8 old-generation limit per worker (MB): a task exceeding it kills only that worker (ERR_WORKER_OUT_OF_MEMORY). */
+  maxHeapMb?: number | null;
+  tempDir?: string;
+  /** Test seam: the compiled worker entry. */
+  workerFile?: string;
+}
+
+export interface PoolStats {
+  workers: number;
+  /** Worker thread ids: stable while no worker is replaced (cancellation never replaces one). */
+  threadIds: number[];
+  queueDepth: number;
+  maxQueue: number;
+  saturated: boolean;
+  /** Share of worker time spent running tasks since start, 0..1 (Piscina's utilization). */
+  utilisation: number;
+  completed: number;
+  running: number;
+}
+
+export interface RunOptions {
+  /** Cancels a queued task (dropped when it reaches a worker); a running fit stops at its next image or within
+   *  the coreset loop; a running single inference just finishes and the caller discards it. */
+  signal?: AbortSignal;
+}
+
+export interface PoolBackboneInfo extends BackboneInfo {
+  /** Why the device differs from the request (e.g. `cuda_not_available`), when it does. */
+  deviceReason?: string;
+}
+
+/** Workers run compiled JS: from ts-jest (this file is .ts) they live in <repo>/dist/src/engine/. */
+export function resolveWorkerFile(): string {
+  return __filename.endsWith('.ts') ? join(repoRoot(), 'dist', 'src', 'engine', 'worker.js') : join(__dirname, 'worker.js');
+}
+
+export class InferencePool {
+  private readonly piscina: Piscina<TaskMessage, TaskReply | unknown>;
+  private readonly config: WorkerConfig;
+  private infoCache: Promise<WorkerInfo> | null = null;
+  private running = 0;
+  readonly size: number;
+  readonly maxQueue: number;
+
+  constructor(options: InferencePoolOptions) {
+    const cores = availableParallelism();
+    this.size = Math.max(1, options.size ?? cores);
+    this.maxQueue = Math.max(0, options.maxQueue ?? 16 * this.size);
+    this.config = {
+      manifestPath: options.manifestPath,
+      device: options.device ?? 'auto',
+      requireCuda: options.requireCuda ?? false,
+      intraOpThreads: Math.max(1, options.intraOpThreads ?? Math.floor(cores / this.size)),
+      cacheMaxEntries: options.cacheMaxEntries ?? 32,
+      limitInputPixels: options.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS,
+      tempDir: options.tempDir,
+    };
+    // libgomp and OpenBLAS read these from the real process environment when FAISS is first loaded (by the
+    // first worker), so they must be set process-wide before any worker starts; workers also cap them natively.
+    for (const key of ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS']) process.env[key] ??= '1';
+    this.piscina = new Piscina({
+      filename: options.workerFile ?? resolveWorkerFile(),
+      minThreads: this.size,
+      maxThreads: this.size,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      maxQueue: this.maxQueue,
+      workerData: this.config,
+      env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
+      ...(options.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb } } : {}),
+    });
+  }
+
+  /**
+   * Runs one task on any worker. Rejects with the worker's typed error (same class, code, details).
+   * Cancellation never kills a worker (it would lose its session): the signal raises a shared flag that the
+   * worker checks before starting a task and that long tasks (fit) poll between images and in the coreset loop.
+   */
+  async run<K extends TaskName>(task: K, input: TaskInput<K>, options: RunOptions = {}): Promise<TaskOutput<K>> {
+    if (options.signal?.aborted) throw new AbortedError();
+    if (this.isSaturated()) throw new PoolSaturatedError(undefined, { queueDepth: this.piscina.queueSize, maxQueue: this.maxQueue });
+    const abortFlag = new Int32Array(new SharedArrayBuffer(4));
+    const raise = (): void => {
+      Atomics.store(abortFlag, 0, 1);
+    };
+    options.signal?.addEventListener('abort', raise, { once: true });
+    this.running++;
+    let reply: TaskReply;
+    try {
+      reply = (await this.piscina.run({ task, input, abortFlag })) as TaskReply;
+    } finally {
+      this.running--;
+      options.signal?.removeEventListener('abort', raise);
+    }
+    if (!reply.ok) throw fromErrorEnvelope(reply.error);
+    return reply.value as TaskOutput<K>;
+  }
+
+  extract(input: ExtractInput, options?: RunOptions): Promise<ExtractOutput> {
+    return this.run('extract', input, options);
+  }
+
+  fit(input: FitInput, options?: RunOptions): Promise<FitOutput> {
+    return this.run('fit', input, options);
+  }
+
+  infer(input: InferInput, options?: RunOptions): Promise<InferOutput> {
+    return this.run('infer', input, options);
+  }
+
+  /** Loads the backbone in a worker (first call) and reports it; cached. */
+  workerInfo(): Promise<WorkerInfo> {
+    if (!this.infoCache) {
+      this.infoCache = this.run('info', {});
+      this.infoCache.catch(() => {
+        this.infoCache = null;
+      });
+    }
+    return this.infoCache;
+  }
+
+  async backboneInfo(): Promise<PoolBackboneInfo> {
+    return (await this.workerInfo()).backbone;
+  }
+
+  /** Starts every worker's backbone session now rather than on the first request. */
+  async warmUp(): Promise<WorkerInfo[]> {
+    return Promise.all(Array.from({ length: this.size }, () => this.run('info', {})));
+  }
+
+  isSaturated(): boolean {
+    return this.maxQueue > 0 ? this.piscina.queueSize >= this.maxQueue : this.running >= this.size;
+  }
+
+  stats(): PoolStats {
+    return {
+      workers: this.piscina.threads.length,
+      threadIds: this.piscina.threads.map((t) => t.threadId),
+      queueDepth: this.piscina.queueSize,
+      maxQueue: this.maxQueue,
+      saturated: this.isSaturated(),
+      utilisation: this.piscina.utilization,
+      completed: this.piscina.completed,
+      running: Math.min(this.running, this.size),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.piscina.close();
+  }
+}

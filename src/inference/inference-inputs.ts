@@ -1,0 +1,139 @@
+// Wire fields → plain service inputs, shared by the routes and the job handlers (reference §1.2–§1.8).
+import { ApiError } from '../common/errors/api-error';
+import { AppConfig } from '../config/app-config';
+import { FieldReader, UploadedPart } from './form-fields';
+import { CalibrateDatasetInput, CalibrateNgInput, FitOkInput, InferDatasetInput, InferRequestInput, ArtifactQueryInput } from './inference.types';
+import { flattenScores, pythonFloat, pythonInt, pythonTruthy } from './python-values';
+
+export interface Scope {
+  recipeId: string;
+  requestId: string;
+}
+
+/** `model_key or roi_id`, raw. */
+function effectiveModelKey(modelKey: unknown, roiId: string): string {
+  return typeof modelKey === 'string' && modelKey !== '' ? modelKey : roiId;
+}
+
+export function fitOkFromForm(reader: FieldReader, scope: Scope): FitOkInput {
+  const roleId = reader.requiredString('role_id');
+  const roiId = reader.requiredString('roi_id');
+  const mmPerPx = reader.requiredFloat('mm_per_px');
+  const memoryFit = reader.optionalBool('memory_fit') ?? false;
+  const useDataset = reader.optionalBool('use_dataset') ?? false;
+  const modelKey = reader.optionalString('model_key');
+  const images = reader.files('images', false);
+  reader.done();
+  return {
+    ...scope,
+    roleId,
+    roiId,
+    modelKey: effectiveModelKey(modelKey, roiId),
+    modelKeyRaw: modelKey ?? null,
+    recipeIdRaw: reader.optionalString('recipe_id') ?? null,
+    mmPerPx,
+    memoryFit,
+    useDataset,
+    images: images.map((f: UploadedPart, i) => ({ bytes: f.buffer, name: f.originalname || `image_${i}` })),
+  };
+}
+
+export function inferFromForm(reader: FieldReader, scope: Scope): InferRequestInput {
+  const roleId = reader.requiredString('role_id');
+  const roiId = reader.requiredString('roi_id');
+  const mmPerPx = reader.requiredFloat('mm_per_px');
+  const image = reader.files('image', true);
+  const shape = reader.optionalString('shape');
+  const includeHeatmap = reader.optionalBool('include_heatmap');
+  const modelKey = reader.optionalString('model_key');
+  reader.done();
+  return {
+    ...scope,
+    roleId,
+    roiId,
+    modelKey: effectiveModelKey(modelKey, roiId),
+    mmPerPx,
+    image: image[image.length - 1].buffer,
+    shape: shape ?? null,
+    includeHeatmap,
+  };
+}
+
+export function artifactQueryFrom(reader: FieldReader, scope: Scope): ArtifactQueryInput {
+  const roleId = reader.requiredString('role_id');
+  const roiId = reader.requiredString('roi_id');
+  const modelKey = reader.optionalString('model_key');
+  reader.done();
+  return { ...scope, roleId, roiId, modelKey: effectiveModelKey(modelKey, roiId) };
+}
+
+/** role_id / roi_id of a JSON body: required; the original answered a missing key with 400 `'role_id'`. */
+function requiredId(body: Record<string, unknown>, key: string, errors: Array<{ loc: string[]; field: string; message: string }>, loc: string[]): string {
+  const value = body[key];
+  if (value === undefined || value === null) {
+    errors.push({ loc: [...loc, key], field: key, message: 'Field required' });
+    return '';
+  }
+  return typeof value === 'string' ? value : String(value);
+}
+
+function throwIfErrors(errors: Array<{ loc: string[]; field: string; message: string }>): void {
+  if (errors.length > 0) throw new ApiError('validation_error', undefined, { errors });
+}
+
+export function calibrateNgFromJson(body: Record<string, unknown>, scope: Scope, config: AppConfig, loc = ['body']): CalibrateNgInput {
+  const errors: Array<{ loc: string[]; field: string; message: string }> = [];
+  const roleId = requiredId(body, 'role_id', errors, loc);
+  const roiId = requiredId(body, 'roi_id', errors, loc);
+  throwIfErrors(errors);
+  const max = config.inference.maxScoresPerCalibration;
+  return {
+    ...scope,
+    roleId,
+    roiId,
+    modelKey: effectiveModelKey(body.model_key, roiId),
+    mmPerPx: body.mm_per_px === undefined ? 0.2 : pythonFloat(body.mm_per_px, 'mm_per_px'),
+    okScores: flattenScores(body.ok_scores, 'ok_scores', max),
+    ngScores: flattenScores(body.ng_scores, 'ng_scores', max),
+    areaMm2Thr: body.area_mm2_thr === undefined ? config.inference.areaMm2Thr : pythonFloat(body.area_mm2_thr, 'area_mm2_thr'),
+    scorePercentile: body.score_percentile === undefined ? config.inference.scorePercentile : pythonInt(body.score_percentile, 'score_percentile'),
+  };
+}
+
+export function inferDatasetFromJson(body: Record<string, unknown>, scope: Scope, loc = ['body']): InferDatasetInput {
+  const errors: Array<{ loc: string[]; field: string; message: string }> = [];
+  const roleId = requiredId(body, 'role_id', errors, loc);
+  const roiId = requiredId(body, 'roi_id', errors, loc);
+  let labels = ['ok', 'ng'];
+  if (pythonTruthy(body.labels)) {
+    if (!Array.isArray(body.labels)) errors.push({ loc: [...loc, 'labels'], field: 'labels', message: 'Input should be a list of labels' });
+    else labels = body.labels.map((l) => String(l));
+  }
+  throwIfErrors(errors);
+  return {
+    ...scope,
+    roleId,
+    roiId,
+    modelKey: effectiveModelKey(body.model_key, roiId),
+    labels,
+    includeHeatmap: pythonTruthy(body.include_heatmap),
+    defaultMmPerPx: body.default_mm_per_px ?? null,
+  };
+}
+
+export function calibrateDatasetFromJson(body: Record<string, unknown>, scope: Scope, config: AppConfig, loc = ['body']): CalibrateDatasetInput {
+  const errors: Array<{ loc: string[]; field: string; message: string }> = [];
+  const roleId = requiredId(body, 'role_id', errors, loc);
+  const roiId = requiredId(body, 'roi_id', errors, loc);
+  throwIfErrors(errors);
+  return {
+    ...scope,
+    roleId,
+    roiId,
+    modelKey: effectiveModelKey(body.model_key, roiId),
+    scorePercentile: body.score_percentile === undefined || body.score_percentile === null ? config.inference.scorePercentile : pythonInt(body.score_percentile, 'score_percentile'),
+    areaMm2Thr: body.area_mm2_thr === undefined || body.area_mm2_thr === null ? config.inference.areaMm2Thr : pythonFloat(body.area_mm2_thr, 'area_mm2_thr'),
+    defaultMmPerPx: body.default_mm_per_px ?? null,
+    requireNg: body.require_ng === undefined ? true : pythonTruthy(body.require_ng),
+  };
+}

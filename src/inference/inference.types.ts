@@ -1,0 +1,83 @@
+// Plain inputs of the inspection operations: routes and jobs build them, InferenceService consumes them.
+import type { ModelRef } from '../recipes/model-store';
+import type { RoiShape } from '../engine/types';
+
+export interface RequestScope {
+  requestId: string;
+}
+
+export interface FitOkInput extends ModelRef, RequestScope {
+  mmPerPx: number;
+  memoryFit: boolean;
+  useDataset: boolean;
+  /** Uploaded images (upload mode). */
+  images: Array<{ bytes: Uint8Array; name: string }>;
+  /** model_key as sent (diagnostics). */
+  modelKeyRaw?: string | null;
+  recipeIdRaw?: string | null;
+}
+
+export interface FitOkResult {
+  n_embeddings: number;
+  coreset_size: number;
+  token_shape: [number, number];
+  coreset_rate_requested: number;
+  coreset_rate_applied: number;
+  request_id: string;
+  recipe_id: string;
+}
+
+export interface CalibrateNgInput extends ModelRef, RequestScope {
+  mmPerPx: number;
+  okScores: number[];
+  ngScores: number[];
+  areaMm2Thr: number;
+  scorePercentile: number;
+}
+
+export interface InferRequestInput extends ModelRef, RequestScope {
+  mmPerPx: number;
+  image: Uint8Array;
+  /** `shape` as sent: JSON text (the multipart field) or an already parsed object (jobs). */
+  shape?: string | Record<string, unknown> | null;
+  includeHeatmap?: boolean;
+}
+
+export interface InferRegion {
+  bbox: [number, number, number, number];
+  area_px: number;
+  area_mm2: number;
+  contour: Array<[number, number]>;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export interface InferResult {
+  score: number;
+  threshold: number;
+  token_shape: [number, number];
+  heatmap_png_base64: string | null;
+  regions: InferRegion[];
+  request_id: string;
+  recipe_id: string;
+  decision: 'ok' | 'ng';
+}
+
+export interface InferDatasetInput extends ModelRef, RequestScope {
+  labels: string[];
+  includeHeatmap: boolean;
+  defaultMmPerPx: unknown;
+}
+
+export interface CalibrateDatasetInput extends ModelRef, RequestScope {
+  scorePercentile: number;
+  areaMm2Thr: number;
+  defaultMmPerPx: unknown;
+  requireNg: boolean;
+}
+
+export interface ArtifactQueryInput extends ModelRef, RequestScope {}
+
+export type ParsedShape = RoiShape | null;

@@ -1,0 +1,16 @@
+// The part of the worker pool the inspection service uses. InferencePoolService provides it; unit tests can
+// pass a typed fake.
+import type { FitInput, FitOutput, InferInput, InferOutput } from '../engine/pool-protocol';
+
+export interface EngineRunOptions {
+  signal?: AbortSignal;
+}
+
+export interface InspectionEngine {
+  /** Worker threads: bounds the parallelism of dataset inference. */
+  readonly size: number;
+  fit(input: FitInput, options?: EngineRunOptions): Promise<FitOutput>;
+  infer(input: InferInput, options?: EngineRunOptions): Promise<InferOutput>;
+}
+
+export const INSPECTION_ENGINE = Symbol('INSPECTION_ENGINE');

@@ -1,0 +1,23 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString } from 'class-validator';
+import { JOB_STATUSES, JobStatus } from '../job.types';
+
+export class ListJobsQuery {
+  @ApiPropertyOptional({ enum: JOB_STATUSES, description: 'Only jobs in this status' })
+  @IsOptional()
+  @IsIn(JOB_STATUSES)
+  status?: JobStatus;
+
+  // Range errors are 400 invalid_pagination (checked by the service); only "not an integer" is a 422 here.
+  @ApiPropertyOptional({ type: Number, minimum: 1, maximum: 100, default: 20 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Opaque: the nextCursor of the previous page; empty = first page' })
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+}

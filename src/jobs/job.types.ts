@@ -1,0 +1,58 @@
+// The job record as the service sees it. Times are epoch milliseconds (UTC by construction); they become
+// ISO-8601 strings only at the HTTP boundary, so no timezone can ever shift a TTL.
+
+export const JOB_STATUSES = ['pending', 'running', 'done', 'failed', 'canceled', 'timeout'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const TERMINAL_STATUSES: readonly JobStatus[] = ['done', 'failed', 'canceled', 'timeout'];
+export const ACTIVE_STATUSES: readonly JobStatus[] = ['pending', 'running'];
+/** Statuses a job can be re-submitted from with POST /jobs/{id}/retry. */
+export const RETRYABLE_STATUSES: readonly JobStatus[] = ['failed', 'canceled', 'timeout'];
+
+export function isJobStatus(value: unknown): value is JobStatus {
+  return typeof value === 'string' && (JOB_STATUSES as readonly string[]).includes(value);
+}
+
+/** A JSON object as stored in the payload/result columns. */
+export type JsonObject = Record<string, unknown>;
+
+/** Everything about a job except its (possibly multi-MB) payload and its result. */
+export interface JobSummary {
+  /** Creation sequence: strictly increasing, the list order and the cursor key. */
+  seq: number;
+  id: string;
+  task: string;
+  status: JobStatus;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  error: string | null;
+  errorCode: string | null;
+  retryOf: string | null;
+  idempotencyKey: string | null;
+  /** X-Request-Id of the request that created the job; the run's logs and results carry it. */
+  requestId: string;
+}
+
+export interface JobRecord extends JobSummary {
+  payload: JsonObject;
+  fingerprint: string;
+  result: JsonObject | null;
+}
+
+export interface NewJob {
+  id: string;
+  task: string;
+  payload: JsonObject;
+  fingerprint: string;
+  idempotencyKey: string | null;
+  requestId: string;
+  retryOf: string | null;
+  createdAt: number;
+}
+
+/** Why a job failed, as stored: message for people, code for programs. */
+export interface JobFailure {
+  code: string;
+  message: string;
+}

@@ -1,0 +1,174 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ApiError } from '../common/errors/api-error';
+import { currentRequestContext } from '../common/request-context/request-context';
+import { CreateJobDto, MAX_IDEMPOTENCY_KEY_LENGTH, taskFieldsOf } from './dto/create-job.dto';
+import {
+  JobAcceptedResponse,
+  JobItemResponse,
+  JobListResponse,
+  JobRequestResponse,
+  JobResponse,
+  JobResultResponse,
+} from './dto/job.response';
+import { ListJobsQuery } from './dto/list-jobs.query';
+import { JobSummary, JsonObject } from './job.types';
+import { JobsService } from './jobs.service';
+
+@ApiTags('jobs')
+@Controller('jobs')
+export class JobsController {
+  constructor(private readonly jobs: JobsService) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Create a job (answers before the work starts)',
+    description:
+      'Errors: 400 unsupported_task (details.task), 422 validation_error, 422 idempotency_key_conflict. ' +
+      'An idempotent replay answers the existing job with its current status and the header Idempotent-Replay: true.',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Alternative to body.idempotencyKey' })
+  @ApiBody({ type: CreateJobDto })
+  @ApiOkResponse({ type: JobAcceptedResponse })
+  create(
+    @Body() body: CreateJobDto,
+    @Headers('idempotency-key') headerKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): JobAcceptedResponse {
+    const requestId = requestIdOfThisRequest();
+    const { fields, location } = taskFieldsOf(body);
+    const { job, replayed } = this.jobs.create({
+      task: body.task,
+      fields,
+      fieldsLocation: location,
+      idempotencyKey: idempotencyKeyOf(body.idempotencyKey, headerKey),
+      requestId,
+    });
+    if (replayed) res.setHeader('Idempotent-Replay', 'true');
+    return { jobId: job.id, status: job.status, acceptedAt: iso(job.createdAt), requestId };
+  }
+
+  @Get()
+  @ApiOperation({
+    summary: 'List jobs, newest first, with an opaque keyset cursor',
+    description: 'Errors: 400 invalid_pagination (details.limit), 400 invalid_cursor (details.cursor), 422 validation_error.',
+  })
+  @ApiOkResponse({ type: JobListResponse })
+  list(@Query() query: ListJobsQuery): JobListResponse {
+    const page = this.jobs.list(query);
+    return { items: page.items.map(toItem), nextCursor: page.nextCursor, requestId: requestIdOfThisRequest() };
+  }
+
+  @Get(':jobId')
+  @ApiOperation({ summary: 'One job' })
+  @ApiOkResponse({ type: JobResponse })
+  @ApiNotFoundResponse({ description: 'job_not_found' })
+  get(@Param('jobId') jobId: string): JobResponse {
+    return { ...toItem(this.jobs.get(jobId)), requestId: requestIdOfThisRequest() };
+  }
+
+  @Get(':jobId/result')
+  @ApiOperation({
+    summary: "A done job's result (the task's response plus jobId)",
+    description: '404 job_not_found; 409 job_failed, job_timeout, job_canceled, job_not_completed (details.status).',
+  })
+  @ApiOkResponse({ type: JobResultResponse })
+  @ApiNotFoundResponse({ description: 'job_not_found' })
+  @ApiConflictResponse({ description: 'job_failed | job_timeout | job_canceled | job_not_completed' })
+  result(@Param('jobId') jobId: string): JsonObject {
+    return this.jobs.result(jobId);
+  }
+
+  @Get(':jobId/request')
+  @ApiOperation({
+    summary: "A job's stored request (task fields, image data included): what retry re-submits",
+    description: 'Kept out of GET /jobs/{id} because it can be megabytes. 404 job_not_found.',
+  })
+  @ApiOkResponse({ type: JobRequestResponse })
+  @ApiNotFoundResponse({ description: 'job_not_found' })
+  request(@Param('jobId') jobId: string): JobRequestResponse {
+    const { job, payload } = this.jobs.request(jobId);
+    return { jobId: job.id, task: job.task, request: payload, requestId: requestIdOfThisRequest() };
+  }
+
+  @Post(':jobId/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a pending or running job (aborts its work); canceling again answers it unchanged' })
+  @ApiOkResponse({ type: JobResponse })
+  @ApiNotFoundResponse({ description: 'job_not_found' })
+  @ApiConflictResponse({ description: 'job_not_cancelable (details.status: done | failed | timeout)' })
+  cancel(@Param('jobId') jobId: string): JobResponse {
+    return { ...toItem(this.jobs.cancel(jobId)), requestId: requestIdOfThisRequest() };
+  }
+
+  @Post(':jobId/retry')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Re-submit the stored request of a failed, canceled or timed-out job as a new job' })
+  @ApiOkResponse({ type: JobAcceptedResponse })
+  @ApiNotFoundResponse({ description: 'job_not_found' })
+  @ApiConflictResponse({ description: 'job_not_retryable (details.status: pending | running | done)' })
+  retry(@Param('jobId') jobId: string): JobAcceptedResponse {
+    const requestId = requestIdOfThisRequest();
+    const job = this.jobs.retry(jobId, requestId);
+    return { jobId: job.id, status: job.status, acceptedAt: iso(job.createdAt), requestId, retryOf: jobId };
+  }
+}
+
+function requestIdOfThisRequest(): string {
+  const requestId = currentRequestContext()?.requestId;
+  if (!requestId) throw new Error('request context missing');
+  return requestId;
+}
+
+/** Body or header; empty/null = none; both present and different is ambiguous, so rejected. */
+function idempotencyKeyOf(bodyKey: string | null | undefined, headerKey: string | undefined): string | null {
+  const fromBody = bodyKey ? bodyKey : null;
+  const fromHeader = headerKey ? headerKey : null;
+  if (fromBody !== null && fromHeader !== null && fromBody !== fromHeader) {
+    throw new ApiError('validation_error', undefined, {
+      errors: [
+        {
+          loc: ['header', 'idempotency-key'],
+          field: 'idempotency-key',
+          message: 'Idempotency-Key header and body idempotencyKey differ',
+        },
+      ],
+    });
+  }
+  if (fromHeader !== null && fromHeader.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    throw new ApiError('validation_error', undefined, {
+      errors: [
+        {
+          loc: ['header', 'idempotency-key'],
+          field: 'idempotency-key',
+          message: `Idempotency-Key must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
+        },
+      ],
+    });
+  }
+  return fromBody ?? fromHeader;
+}
+
+function iso(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
+
+function isoOrNull(epochMs: number | null): string | null {
+  return epochMs === null ? null : iso(epochMs);
+}
+
+function toItem(job: JobSummary): JobItemResponse {
+  return {
+    jobId: job.id,
+    status: job.status,
+    task: job.task,
+    createdAt: iso(job.createdAt),
+    startedAt: isoOrNull(job.startedAt),
+    finishedAt: isoOrNull(job.finishedAt),
+    error: job.error,
+    errorCode: job.errorCode,
+    retryOf: job.retryOf,
+  };
+}

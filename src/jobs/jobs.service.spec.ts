@@ -1,0 +1,162 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import pino from 'pino';
+import { ApiError } from '../common/errors/api-error';
+import { AppConfig } from '../config/app-config';
+import { decodeJobCursor, encodeJobCursor } from './job-cursor';
+import { canonicalJson } from './job-fingerprint';
+import { JobRepository } from './job.repository';
+import { JobRunner } from './job-runner';
+import { JobTaskHandler, JobTaskRegistry } from './job-task-registry';
+import { JobsService } from './jobs.service';
+import { MetricsService } from '../metrics/metrics.service';
+
+/** A task whose runs finish when the test says so. */
+class ManualTask implements JobTaskHandler<{ n: number }> {
+  readonly name = 'manual';
+  readonly runs: Array<{ resolve: (v: Record<string, unknown>) => void; reject: (e: unknown) => void; signal: AbortSignal }> = [];
+  timeoutSeconds(): number {
+    return 60;
+  }
+  validate(fields: Record<string, unknown>): { n: number } {
+    if (typeof fields.n !== 'number') throw new ApiError('validation_error');
+    return { n: fields.n };
+  }
+  run(_payload: { n: number }, context: { signal: AbortSignal }): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => this.runs.push({ resolve, reject, signal: context.signal }));
+  }
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('JobsService', () => {
+  let dir: string;
+  let now: number;
+  let repository: JobRepository;
+  let task: ManualTask;
+  let service: JobsService;
+  const config = { jobs: { ttlSeconds: 10, maxItems: 3, concurrency: 1, sweepIntervalSeconds: 1000 } } as AppConfig;
+
+  function boot(): JobsService {
+    repository = new JobRepository(path.join(dir, 'jobs.sqlite'));
+    const registry = new JobTaskRegistry();
+    registry.require('manual');
+    task = new ManualTask();
+    registry.register(task);
+    registry.register({ ...task, name: 'detect-objects', timeoutSeconds: () => 1, validate: (f) => f, run: async () => ({}) });
+    const logger = pino({ level: 'silent' });
+    const s = new JobsService(repository, new JobRunner(config, logger), registry, config, { now: () => now }, logger, new MetricsService());
+    s.onApplicationBootstrap();
+    return s;
+  }
+
+  const create = (n: number, idempotencyKey: string | null = null) =>
+    service.create({ task: 'manual', fields: { n }, fieldsLocation: ['body'], idempotencyKey, requestId: `req-${n}` }).job;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bdi-jobs-unit-'));
+    now = Date.UTC(2030, 0, 1);
+    service = boot();
+  });
+  afterEach(() => {
+    service.onModuleDestroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses to boot when a required task has no handler', () => {
+    const registry = new JobTaskRegistry();
+    expect(() => registry.assertComplete()).toThrow(/detect-objects/);
+  });
+
+  it('runs jobs FIFO, one at a time with concurrency 1', async () => {
+    const a = create(1);
+    const b = create(2);
+    await tick();
+    expect(service.get(a.id).status).toBe('running');
+    expect(service.get(b.id).status).toBe('pending');
+    task.runs[0].resolve({ ok: 1 });
+    await tick();
+    await tick();
+    expect(service.get(a.id).status).toBe('done');
+    expect(service.get(b.id).status).toBe('running');
+    expect(service.result(a.id)).toEqual({ ok: 1, jobId: a.id });
+  });
+
+  it('never lets a late finish overwrite canceled, and aborts the work', async () => {
+    const a = create(1);
+    await tick();
+    service.cancel(a.id);
+    expect(task.runs[0].signal.aborted).toBe(true);
+    task.runs[0].resolve({ late: true });
+    await tick();
+    expect(service.get(a.id)).toMatchObject({ status: 'canceled', error: 'job canceled by user' });
+  });
+
+  it('expires finished jobs TTL seconds after they finish, whatever the creation time', async () => {
+    const a = create(1);
+    await tick();
+    now += 60_000; // a long run: creation time must not count
+    task.runs[0].resolve({});
+    await tick();
+    now += 9_999;
+    expect(service.get(a.id).status).toBe('done');
+    now += 1;
+    expect(() => service.get(a.id)).toThrow(expect.objectContaining({ code: 'job_not_found' }));
+  });
+
+  it('evicts the oldest finished jobs beyond maxItems, never pending or running ones', async () => {
+    const ids = [1, 2, 3, 4, 5].map((n) => create(n).id);
+    await tick();
+    // 5 jobs > maxItems 3, but none is finished: all stay.
+    expect(service.jobsHealth().jobsInMemory).toBe(5);
+    task.runs[0].resolve({});
+    await tick();
+    await tick();
+    expect(service.jobsHealth().jobsInMemory).toBe(4);
+    expect(() => service.get(ids[0])).toThrow(expect.objectContaining({ code: 'job_not_found' }));
+  });
+
+  it('replays the same key and payload, rejects a different payload, frees the key with the job', async () => {
+    const a = create(1, 'k');
+    expect(service.create({ task: 'manual', fields: { n: 1 }, fieldsLocation: ['body'], idempotencyKey: 'k', requestId: 'r' })).toMatchObject({
+      replayed: true,
+      job: { id: a.id },
+    });
+    expect(() => create(2, 'k')).toThrow(expect.objectContaining({ code: 'idempotency_key_conflict' }));
+    service.cancel(a.id);
+    now += 10_001;
+    expect(create(2, 'k').id).not.toBe(a.id);
+  });
+
+  it('fails a job left running by a previous process as interrupted and resumes pending ones', async () => {
+    const a = create(1);
+    const b = create(2);
+    await tick();
+    expect(service.get(a.id).status).toBe('running');
+    service.onModuleDestroy();
+    service = boot();
+    expect(service.get(a.id)).toMatchObject({ status: 'failed', errorCode: 'interrupted' });
+    await tick();
+    expect(service.get(b.id).status).toBe('running');
+  });
+
+  it('pages newest first with keyset cursors', () => {
+    const ids = [1, 2, 3].map((n) => create(n).id);
+    const first = service.list({ limit: 2 });
+    expect(first.items.map((j) => j.id)).toEqual([ids[2], ids[1]]);
+    const second = service.list({ limit: 2, cursor: first.nextCursor! });
+    expect(second).toEqual({ items: [expect.objectContaining({ id: ids[0] })], nextCursor: null });
+  });
+});
+
+describe('job cursor and fingerprint', () => {
+  it('round-trips sequences and rejects anything it did not issue', () => {
+    expect(decodeJobCursor(encodeJobCursor(42))).toBe(42);
+    for (const garbage of ['not-a-number', '-1', '0', '', 'ajE6MA', encodeJobCursor(42) + 'A']) expect(decodeJobCursor(garbage)).toBeNull();
+  });
+
+  it('canonical JSON ignores key order', () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(canonicalJson({ a: { c: null, d: [1, { x: 1, y: 2 }] }, b: 1 }));
+  });
+});

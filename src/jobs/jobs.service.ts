@@ -1,0 +1,311 @@
+// The job state machine (pending → running → done | failed | canceled | timeout), idempotency and retention.
+// The only writer of job rows: every transition is a conditional UPDATE in JobRepository, so whichever of
+// finish / cancel / timeout comes first wins and a terminal state is final.
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { ApiError, isCodedError } from '../common/errors/api-error';
+import { ERROR_CODES } from '../common/errors/error-codes';
+import { ROOT_LOGGER } from '../common/logging/root-logger';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { JobsHealth, JobsHealthSource } from '../health/health-sources';
+import { decodeJobCursor, encodeJobCursor } from './job-cursor';
+import { payloadFingerprint } from './job-fingerprint';
+import { JobRepository } from './job.repository';
+import { ClaimedJob, JobLifecycle, JobRunner } from './job-runner';
+import { JobTaskRegistry } from './job-task-registry';
+import { JOB_STATUSES, JobStatus, JobSummary, JsonObject, RETRYABLE_STATUSES } from './job.types';
+import { JOBS_CLOCK, JobsClock } from './jobs.clock';
+import { MetricsService } from '../metrics/metrics.service';
+
+export const CANCELED_MESSAGE = 'job canceled by user';
+export const TIMEOUT_MESSAGE = 'job exceeded processing timeout';
+export const INTERRUPTED_MESSAGE = ERROR_CODES.interrupted.message;
+export const MAX_PAGE_SIZE = 100;
+
+export interface CreateJobInput {
+  task: string;
+  /** The task's own fields (top-level body fields or the `payload` object). */
+  fields: JsonObject;
+  /** Where `fields` sit in the request body, for validation error locations. */
+  fieldsLocation: string[];
+  idempotencyKey: string | null;
+  requestId: string;
+}
+
+export interface CreatedJob {
+  job: JobSummary;
+  /** True when an idempotency key returned an existing job instead of creating one. */
+  replayed: boolean;
+}
+
+export interface JobPage {
+  items: JobSummary[];
+  nextCursor: string | null;
+}
+
+@Injectable()
+export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicationBootstrap, OnModuleDestroy {
+  private sweepTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly repository: JobRepository,
+    private readonly runner: JobRunner,
+    private readonly registry: JobTaskRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(JOBS_CLOCK) private readonly clock: JobsClock,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    metrics: MetricsService,
+  ) {
+    runner.bind(this);
+    metrics.gauge('bdi_jobs', 'Stored jobs by status', 'status', () => this.repository.countsByStatus());
+  }
+
+  /** After every module registered its handlers: check them, recover the previous process's jobs, start sweeping. */
+  onApplicationBootstrap(): void {
+    this.registry.assertComplete();
+    const interrupted = this.repository.failRunning(this.clock.now(), INTERRUPTED_MESSAGE, 'interrupted');
+    const pending = this.repository.pendingIds();
+    if (interrupted > 0 || pending.length > 0) {
+      this.logger.info({ interrupted, resumed: pending.length }, 'jobs recovered from the previous run');
+    }
+    for (const id of pending) this.runner.enqueue(id);
+    this.sweep();
+    this.sweepTimer = setInterval(() => this.sweepSafely(), this.config.jobs.sweepIntervalSeconds * 1000);
+    this.sweepTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.runner.stop();
+    this.repository.close();
+  }
+
+  // ---- HTTP operations ------------------------------------------------------------------------------------------
+
+  create(input: CreateJobInput): CreatedJob {
+    const handler = this.registry.get(input.task);
+    if (!handler) throw new ApiError('unsupported_task', undefined, { task: input.task, supported: this.registry.names() });
+    const payload = toJsonObject(handler.validate(input.fields, input.fieldsLocation));
+    this.sweepExpired();
+    const outcome = this.repository.createOrFind({
+      id: randomUUID(),
+      task: input.task,
+      payload,
+      fingerprint: payloadFingerprint(input.task, payload),
+      idempotencyKey: input.idempotencyKey,
+      requestId: input.requestId,
+      retryOf: null,
+      createdAt: this.clock.now(),
+    });
+    if (!outcome.created) {
+      if (outcome.job.fingerprint !== payloadFingerprint(input.task, payload)) {
+        throw new ApiError('idempotency_key_conflict', undefined, {
+          idempotencyKey: input.idempotencyKey,
+          jobId: outcome.job.id,
+        });
+      }
+      return { job: outcome.job, replayed: true };
+    }
+    this.runner.enqueue(outcome.job.id);
+    this.sweep();
+    return { job: outcome.job, replayed: false };
+  }
+
+  get(jobId: string): JobSummary {
+    this.sweepExpired();
+    const job = this.repository.findSummary(jobId);
+    if (!job) throw notFound(jobId);
+    return job;
+  }
+
+  /** The task's result plus jobId; a job that is not done answers with the reason (checked in the original's order). */
+  result(jobId: string): JsonObject {
+    this.sweepExpired();
+    const job = this.repository.find(jobId);
+    if (!job) throw notFound(jobId);
+    switch (job.status) {
+      case 'failed':
+        throw new ApiError('job_failed', job.error ?? undefined, { jobId });
+      case 'timeout':
+        throw new ApiError('job_timeout', job.error ?? undefined, { jobId });
+      case 'canceled':
+        throw new ApiError('job_canceled', job.error ?? undefined, { jobId });
+      case 'done':
+        return { ...(job.result ?? {}), jobId };
+      default:
+        throw new ApiError('job_not_completed', undefined, { jobId, status: job.status });
+    }
+  }
+
+  /** The stored request of a job (task fields after validation, image data included), as retry re-submits it. */
+  request(jobId: string): { job: JobSummary; payload: JsonObject } {
+    this.sweepExpired();
+    const job = this.repository.find(jobId);
+    if (!job) throw notFound(jobId);
+    return { job, payload: job.payload };
+  }
+
+  /** pending/running → canceled (and the work is aborted). Canceling a canceled job answers it unchanged. */
+  cancel(jobId: string): JobSummary {
+    this.sweepExpired();
+    const changed = this.repository.complete(jobId, ['pending', 'running'], {
+      status: 'canceled',
+      finishedAt: this.clock.now(),
+      error: CANCELED_MESSAGE,
+      errorCode: 'job_canceled',
+    });
+    if (changed) {
+      this.runner.abort(jobId, 'canceled');
+      this.sweep();
+    }
+    const job = this.repository.findSummary(jobId);
+    if (!job) throw notFound(jobId);
+    if (job.status !== 'canceled') throw new ApiError('job_not_cancelable', undefined, { jobId, status: job.status });
+    return job;
+  }
+
+  /** A new job from a failed/canceled/timed-out job's stored request, linked to it by retryOf. */
+  retry(jobId: string, requestId: string): JobSummary {
+    this.sweepExpired();
+    const original = this.repository.find(jobId);
+    if (!original) throw notFound(jobId);
+    if (!RETRYABLE_STATUSES.includes(original.status)) {
+      throw new ApiError('job_not_retryable', undefined, { jobId, status: original.status });
+    }
+    if (!this.registry.get(original.task)) throw new ApiError('unsupported_task', undefined, { task: original.task });
+    const outcome = this.repository.createOrFind({
+      id: randomUUID(),
+      task: original.task,
+      payload: original.payload,
+      fingerprint: original.fingerprint,
+      // The key stays with the original job: a retry is a deliberate new attempt, not a replay.
+      idempotencyKey: null,
+      requestId,
+      retryOf: original.id,
+      createdAt: this.clock.now(),
+    });
+    this.runner.enqueue(outcome.job.id);
+    this.sweep();
+    return outcome.job;
+  }
+
+  list(query: { status?: JobStatus; limit?: number; cursor?: string }): JobPage {
+    const limit = query.limit ?? 20;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+      throw new ApiError('invalid_pagination', undefined, { limit });
+    }
+    let beforeSeq: number | undefined;
+    if (query.cursor !== undefined && query.cursor !== '') {
+      const seq = decodeJobCursor(query.cursor);
+      if (seq === null) throw new ApiError('invalid_cursor', undefined, { cursor: query.cursor });
+      beforeSeq = seq;
+    }
+    this.sweepExpired();
+    // One extra row tells whether another page exists without a COUNT.
+    const rows = this.repository.list({ status: query.status, beforeSeq, limit: limit + 1 });
+    const items = rows.slice(0, limit);
+    const nextCursor = rows.length > limit ? encodeJobCursor(items[items.length - 1].seq) : null;
+    return { items, nextCursor };
+  }
+
+  jobsHealth(): JobsHealth {
+    this.sweepExpired();
+    const counts = this.repository.countsByStatus();
+    const countsByStatus = Object.fromEntries(JOB_STATUSES.map((status) => [status, counts[status] ?? 0]));
+    return {
+      jobsInMemory: Object.values(countsByStatus).reduce((sum, n) => sum + n, 0),
+      idempotencyKeysInMemory: this.repository.idempotencyKeyCount(),
+      countsByStatus,
+    };
+  }
+
+  // ---- JobLifecycle (called by JobRunner) ------------------------------------------------------------------------
+
+  claim(jobId: string): ClaimedJob | null {
+    const job = this.repository.find(jobId);
+    if (!job || job.status !== 'pending') return null;
+    const handler = this.registry.get(job.task);
+    let payload: unknown;
+    try {
+      if (!handler) throw new ApiError('unsupported_task', undefined, { task: job.task });
+      // Re-validated because the stored payload may come from an older version of the service.
+      payload = handler.validate(job.payload, ['payload']);
+    } catch (error) {
+      if (this.repository.markRunning(jobId, this.clock.now())) this.fail(jobId, error);
+      return null;
+    }
+    if (!this.repository.markRunning(jobId, this.clock.now())) return null;
+    return {
+      id: job.id,
+      requestId: job.requestId,
+      handler,
+      payload,
+      timeoutMs: handler.timeoutSeconds(this.config) * 1000,
+    };
+  }
+
+  succeed(jobId: string, result: JsonObject): void {
+    this.repository.complete(jobId, ['running'], { status: 'done', finishedAt: this.clock.now(), result });
+    this.sweep();
+  }
+
+  fail(jobId: string, error: unknown): void {
+    const failure = describeFailure(error);
+    if (failure.code === 'internal_error') this.logger.error({ err: error, jobId }, 'job failed unexpectedly');
+    this.repository.complete(jobId, ['running'], {
+      status: 'failed',
+      finishedAt: this.clock.now(),
+      error: failure.message,
+      errorCode: failure.code,
+    });
+    this.sweep();
+  }
+
+  expire(jobId: string): void {
+    this.repository.complete(jobId, ['running'], {
+      status: 'timeout',
+      finishedAt: this.clock.now(),
+      error: TIMEOUT_MESSAGE,
+      errorCode: 'job_timeout',
+    });
+    this.sweep();
+  }
+
+  // ---- retention -------------------------------------------------------------------------------------------------
+
+  /** TTL after finishing, then JOBS_MAX_ITEMS by evicting the oldest finished jobs (never pending/running ones). */
+  sweep(): void {
+    this.sweepExpired();
+    this.repository.evictOverflow(this.config.jobs.maxItems);
+  }
+
+  private sweepExpired(): void {
+    this.repository.deleteFinishedBefore(this.clock.now() - this.config.jobs.ttlSeconds * 1000);
+  }
+
+  private sweepSafely(): void {
+    try {
+      this.sweep();
+    } catch (error) {
+      this.logger.error({ err: error }, 'job retention sweep failed');
+    }
+  }
+}
+
+function notFound(jobId: string): ApiError {
+  return new ApiError('job_not_found', undefined, { jobId });
+}
+
+function describeFailure(error: unknown): { code: string; message: string } {
+  if (error instanceof ApiError || isCodedError(error)) return { code: error.code, message: error.message };
+  return { code: 'internal_error', message: ERROR_CODES.internal_error.message };
+}
+
+function toJsonObject(value: unknown): JsonObject {
+  // Round-trip through JSON: the stored payload is exactly what a retry or a restart will read back.
+  const json: unknown = JSON.parse(JSON.stringify(value ?? {}));
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('task payload must be a JSON object');
+  return json as JsonObject;
+}
+
