@@ -1,0 +1,286 @@
+// Result panel: detect-objects boxes, or an inspection result (score, decision, heatmap, regions) drawn over the
+// job's input image on a canvas. Server values reach the DOM as text or as canvas pixels, never as markup.
+import { displayJson, formatNumber } from './format.js';
+
+const DATA_IMAGE_URL = /^data:image\/[a-z0-9.+-]+;base64,[a-z0-9+/=\s]*$/i;
+const BASE64 = /^[a-z0-9+/=\s]+$/i;
+
+// Perceptually ordered colour stops (inferno-like): dark → purple → red → orange → pale yellow.
+const HEAT_STOPS = [
+  [0, [0, 0, 4]],
+  [0.25, [87, 16, 110]],
+  [0.5, [188, 55, 84]],
+  [0.75, [249, 142, 9]],
+  [1, [252, 255, 164]],
+];
+const HEAT_LUT = buildHeatLut();
+
+function buildHeatLut() {
+  const lut = new Uint8ClampedArray(256 * 3);
+  for (let v = 0; v < 256; v += 1) {
+    const t = v / 255;
+    let i = 0;
+    while (i < HEAT_STOPS.length - 2 && t > HEAT_STOPS[i + 1][0]) i += 1;
+    const [t0, c0] = HEAT_STOPS[i];
+    const [t1, c1] = HEAT_STOPS[i + 1];
+    const f = (t - t0) / (t1 - t0);
+    for (let c = 0; c < 3; c += 1) lut[v * 3 + c] = c0[c] + (c1[c] - c0[c]) * f;
+  }
+  return lut;
+}
+
+/** A data URL safe to hand to an <img>: only image MIME types with base64 payloads. */
+export function imageDataUrl(value) {
+  return typeof value === 'string' && DATA_IMAGE_URL.test(value.slice(0, 64)) && DATA_IMAGE_URL.test(value)
+    ? value
+    : null;
+}
+
+function heatmapDataUrl(value) {
+  if (typeof value !== 'string' || value === '') return null;
+  if (value.startsWith('data:')) return imageDataUrl(value);
+  return BASE64.test(value) ? `data:image/png;base64,${value}` : null;
+}
+
+function loadImage(src) {
+  return new Promise((resolve) => {
+    if (!src) {
+      resolve(null);
+      return;
+    }
+    const image = new Image();
+    image.onload = () => resolve(image);
+    image.onerror = () => resolve(null);
+    image.src = src;
+  });
+}
+
+function num(value) {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/** [x, y, w, h] of a detect object or an inspection region (bbox array first, then x/y/w/h fields). */
+function boxOf(item) {
+  if (Array.isArray(item?.bbox) && item.bbox.length >= 4 && item.bbox.slice(0, 4).every((v) => num(v) !== null)) {
+    return item.bbox.slice(0, 4);
+  }
+  const x = num(item?.x);
+  const y = num(item?.y);
+  const w = num(item?.width ?? item?.w);
+  const h = num(item?.height ?? item?.h);
+  return x !== null && y !== null && w !== null && h !== null ? [x, y, w, h] : null;
+}
+
+export function resultKind(task, result) {
+  if (task === 'detect-objects' || Array.isArray(result?.objects)) return 'detect';
+  if (task === 'infer' || (result && typeof result === 'object' && 'score' in result && 'threshold' in result)) {
+    return 'inspection';
+  }
+  return 'generic';
+}
+
+function text(value) {
+  if (value === null || value === undefined) return '—';
+  return typeof value === 'string' ? value : formatNumber(value);
+}
+
+/** The `| objects=… | model=…` part of the details line. */
+export function resultSummary(kind, result) {
+  if (kind === 'detect') {
+    const count = Array.isArray(result.objects) ? result.objects.length : 0;
+    return `objects=${count} | model=${text(result.modelVersion)} | requestId=${text(result.requestId)} | latency=${text(result.latencyMs)}ms`;
+  }
+  if (kind === 'inspection') {
+    const count = Array.isArray(result.regions) ? result.regions.length : 0;
+    return `score=${text(result.score)} | threshold=${text(result.threshold)} | decision=${text(result.decision)} | regions=${count} | requestId=${text(result.request_id ?? result.requestId)}`;
+  }
+  return `result keys=${Object.keys(result ?? {}).join(',')}`;
+}
+
+function listLines(kind, result) {
+  if (kind === 'detect') {
+    const objects = Array.isArray(result.objects) ? result.objects : [];
+    if (objects.length === 0) return ['No objects found.'];
+    return objects.map((object, index) => {
+      const box = boxOf(object) ?? [0, 0, 0, 0];
+      const score = num(object.score);
+      const pct = score === null ? '?' : Math.round(score * 100);
+      return `Object ${index + 1}: ${text(object.label)} (${pct}%), ${formatNumber(box[2], 1)}x${formatNumber(box[3], 1)} px at (${formatNumber(box[0], 1)}, ${formatNumber(box[1], 1)})`;
+    });
+  }
+  if (kind === 'inspection') {
+    const regions = Array.isArray(result.regions) ? result.regions : [];
+    if (regions.length === 0) return ['No defect regions.'];
+    return regions.map((region, index) => {
+      const box = boxOf(region) ?? [0, 0, 0, 0];
+      return `Region ${index + 1}: ${formatNumber(box[2], 1)}x${formatNumber(box[3], 1)} px at (${formatNumber(box[0], 1)}, ${formatNumber(box[1], 1)}) | area ${text(region.area_px)} px | ${text(region.area_mm2)} mm²`;
+    });
+  }
+  return [];
+}
+
+function colorizeHeatmap(heatmap, width, height) {
+  const canvas = document.createElement('canvas');
+  canvas.width = heatmap.naturalWidth;
+  canvas.height = heatmap.naturalHeight;
+  const context = canvas.getContext('2d');
+  context.drawImage(heatmap, 0, 0);
+  const pixels = context.getImageData(0, 0, canvas.width, canvas.height);
+  const data = pixels.data;
+  for (let i = 0; i < data.length; i += 4) {
+    const v = data[i]; // grayscale: R = G = B
+    data[i] = HEAT_LUT[v * 3];
+    data[i + 1] = HEAT_LUT[v * 3 + 1];
+    data[i + 2] = HEAT_LUT[v * 3 + 2];
+    data[i + 3] = v === 0 ? 0 : 70 + (v / 255) * 150; // 0 is outside the mask: keep the image visible there
+  }
+  context.putImageData(pixels, 0, 0);
+  const scaled = document.createElement('canvas');
+  scaled.width = width;
+  scaled.height = height;
+  scaled.getContext('2d').drawImage(canvas, 0, 0, width, height);
+  return scaled;
+}
+
+function drawShape(context, shape, lineWidth) {
+  if (!shape || typeof shape !== 'object') return;
+  const kind = String(shape.kind ?? 'rect').toLowerCase();
+  context.save();
+  context.setLineDash([lineWidth * 3, lineWidth * 2]);
+  context.strokeStyle = 'rgba(56, 189, 248, 0.9)';
+  context.lineWidth = lineWidth;
+  context.beginPath();
+  if (kind === 'rect' && [shape.x, shape.y, shape.w, shape.h].every((v) => num(v) !== null)) {
+    context.rect(shape.x, shape.y, shape.w, shape.h);
+  } else if ((kind === 'circle' || kind === 'annulus') && [shape.cx, shape.cy, shape.r].every((v) => num(v) !== null)) {
+    context.arc(shape.cx, shape.cy, Math.max(0, shape.r), 0, Math.PI * 2);
+    if (kind === 'annulus' && num(shape.r_inner) !== null) {
+      context.moveTo(shape.cx + shape.r_inner, shape.cy);
+      context.arc(shape.cx, shape.cy, Math.max(0, shape.r_inner), 0, Math.PI * 2);
+    }
+  }
+  context.stroke();
+  context.restore();
+}
+
+function drawBoxes(context, boxes, color, lineWidth, fontSize, canvasWidth) {
+  context.font = `600 ${fontSize}px system-ui, sans-serif`;
+  context.textBaseline = 'top';
+  boxes.forEach(({ box, label }) => {
+    const [x, y, w, h] = box;
+    context.strokeStyle = color;
+    context.lineWidth = lineWidth;
+    context.strokeRect(x + lineWidth / 2, y + lineWidth / 2, Math.max(1, w - lineWidth), Math.max(1, h - lineWidth));
+    // Above the box when there is room, inside it otherwise; never past the right edge.
+    const labelWidth = context.measureText(label).width + 8;
+    const labelX = Math.max(0, Math.min(x, canvasWidth - labelWidth));
+    const labelY = y - fontSize - 4 >= 0 ? y - fontSize - 4 : y + lineWidth;
+    context.fillStyle = 'rgba(2, 6, 23, 0.8)';
+    context.fillRect(labelX, labelY, labelWidth, fontSize + 4);
+    context.fillStyle = color;
+    context.fillText(label, labelX + 4, labelY + 2);
+  });
+}
+
+/**
+ * Draws the result. `request` is the stored job request when known (imageBase64, shape); without the input image
+ * the heatmap (inspection) or a blank canvas sized to the boxes (detect) is the background.
+ */
+export async function renderResult(ui, { kind, result, request, imageSource }) {
+  ui.summary.textContent = kind === 'generic' ? 'Result of a job without an image view.' : '';
+  ui.list.replaceChildren();
+  for (const line of listLines(kind, result)) {
+    const item = document.createElement('li');
+    item.textContent = line;
+    ui.list.append(item);
+  }
+  ui.raw.textContent = displayJson(result);
+  ui.rawBox.hidden = false;
+
+  ui.decision.hidden = kind !== 'inspection';
+  if (kind === 'inspection') {
+    const decision = typeof result.decision === 'string' ? result.decision : '';
+    ui.decision.className = `decision decision--${decision === 'ng' ? 'ng' : decision === 'ok' ? 'ok' : 'unknown'}`;
+    ui.decision.textContent = `Decision: ${decision ? decision.toUpperCase() : '—'} | score ${text(result.score)} | threshold ${text(result.threshold)}`;
+  }
+
+  if (kind === 'generic') {
+    ui.canvasBox.hidden = true;
+    ui.toggles.hidden = true;
+    ui.imageNote.hidden = true;
+    return;
+  }
+
+  const [image, heatmap] = await Promise.all([
+    loadImage(imageDataUrl(request?.imageBase64)),
+    kind === 'inspection' ? loadImage(heatmapDataUrl(result.heatmap_png_base64)) : Promise.resolve(null),
+  ]);
+  const items = kind === 'detect' ? (Array.isArray(result.objects) ? result.objects : []) : Array.isArray(result.regions) ? result.regions : [];
+  const boxes = items
+    .map((item, index) => {
+      const box = boxOf(item);
+      if (!box) return null;
+      const label =
+        kind === 'detect'
+          ? `${index + 1} ${text(item.label)} ${num(item.score) === null ? '' : `${Math.round(item.score * 100)}%`}`.trim()
+          : `R${index + 1}`;
+      return { box, label };
+    })
+    .filter(Boolean);
+
+  let width = image?.naturalWidth ?? heatmap?.naturalWidth ?? 0;
+  let height = image?.naturalHeight ?? heatmap?.naturalHeight ?? 0;
+  if (!width || !height) {
+    width = Math.max(64, ...boxes.map(({ box }) => box[0] + box[2]));
+    height = Math.max(64, ...boxes.map(({ box }) => box[1] + box[3]));
+  }
+  const heatLayer = heatmap ? colorizeHeatmap(heatmap, width, height) : null;
+
+  // Small crops are drawn at an integer zoom, so pixels stay sharp and the overlay text stays legible.
+  const scale = Math.max(1, Math.min(8, Math.floor(640 / Math.max(width, height))));
+  const draw = () => {
+    const canvas = ui.canvas;
+    canvas.width = width * scale;
+    canvas.height = height * scale;
+    canvas.dataset.scale = String(scale);
+    const context = canvas.getContext('2d');
+    context.setTransform(scale, 0, 0, scale, 0, 0); // draw in image pixels
+    context.imageSmoothingEnabled = false;
+    context.fillStyle = '#0b1220';
+    context.fillRect(0, 0, width, height);
+    if (image) context.drawImage(image, 0, 0, width, height);
+    if (!ui.overlayToggle.checked) return;
+    const lineWidthPx = Math.max(2, Math.round(Math.max(canvas.width, canvas.height) / 250));
+    const fontSizePx = Math.max(12, lineWidthPx * 6);
+    if (heatLayer) context.drawImage(heatLayer, 0, 0, width, height);
+    if (kind === 'inspection') drawShape(context, request?.shape, lineWidthPx / scale);
+    drawBoxes(context, boxes, kind === 'detect' ? '#22c55e' : '#f43f5e', lineWidthPx / scale, fontSizePx / scale, width);
+  };
+  draw();
+  ui.redraw = draw;
+  ui.canvas.setAttribute(
+    'aria-label',
+    kind === 'detect' ? `Input image with ${boxes.length} detected object boxes` : `Inspection heatmap with ${boxes.length} region boxes`,
+  );
+  ui.canvasBox.hidden = false;
+  ui.toggles.hidden = false;
+
+  const notes = [];
+  if (!image) notes.push('Input image not available for this job (no stored request) — overlay drawn without it.');
+  else notes.push(`Input image: ${imageSource}.`);
+  if (kind === 'inspection' && !heatmap) notes.push('No heatmap in this result (include_heatmap was off or decision OK).');
+  ui.imageNote.textContent = notes.join(' ');
+  ui.imageNote.hidden = false;
+}
+
+export function clearResult(ui) {
+  ui.summary.textContent = 'Open the result of a done job to see it here.';
+  ui.decision.hidden = true;
+  ui.canvasBox.hidden = true;
+  ui.toggles.hidden = true;
+  ui.imageNote.hidden = true;
+  ui.list.replaceChildren();
+  ui.rawBox.hidden = true;
+  ui.raw.textContent = '';
+  ui.redraw = null;
+}
