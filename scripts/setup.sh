@@ -49,24 +49,33 @@ MSG
 fi
 
 # --- npm dependencies ----------------------------------------------------------------------
-# Install scripts are disabled: onnxruntime-node's downloads CUDA binaries and faiss-node's downloads
-# a prebuild or clones faiss, and both fail offline. The packages that need a native step are built below.
-stamp=node_modules/.bdi-setup-stamp
-fingerprint="$(node -v) $(sha1sum package-lock.json patches/* native/binding.gyp native/src/* 2>/dev/null | sha1sum | cut -c1-40)"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fingerprint" ]; then
-  [ "$quiet" = 1 ] || say "dependencies up to date"
+# Install scripts are disabled: onnxruntime-node's downloads CUDA binaries and faiss-node's downloads a prebuild
+# or clones faiss, and both fail offline. The packages that need a native step are built below.
+# `npm install` (not `npm ci`): it installs the locked versions too, but tolerates npm 11 lockfiles that omit
+# other platforms' optional packages, and keeps already-built native modules between runs.
+fingerprint() { cat "$@" 2>/dev/null | sha1sum | cut -c1-40; }
+deps_stamp=node_modules/.bdi-deps-stamp
+deps_print="$(node -v) $(fingerprint package.json package-lock.json patches/*)"
+if [ -f "$deps_stamp" ] && [ "$(cat "$deps_stamp")" = "$deps_print" ] && [ -f node_modules/faiss-node/build/Release/faiss-node.node ]; then
+  [ "$quiet" = 1 ] || say "npm dependencies up to date"
 else
   say "installing npm dependencies"
-  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-  say "building better-sqlite3 and checking sharp (compiles offline when no prebuild can be fetched)"
-  npm rebuild better-sqlite3 sharp --loglevel=error
+  npm install --ignore-scripts --no-audit --no-fund --loglevel=error
+  say "building better-sqlite3 (compiles offline when no prebuild can be fetched)"
+  npm rebuild better-sqlite3 --loglevel=error
   say "applying reviewed patches (patches/*.patch)"
   npx --no-install patch-package --error-on-fail >/dev/null
   say "building faiss-node against Debian's libfaiss"
   npm run --silent build:faiss >/dev/null
-  if [ -f native/binding.gyp ]; then
-    say "building the project's native addon (native/)"
-    npm run --silent build:native >/dev/null
-  fi
-  echo "$fingerprint" > "$stamp"
+  echo "$deps_print" > "$deps_stamp"
+fi
+
+native_stamp=node_modules/.bdi-native-stamp
+native_print="$(node -v) $(fingerprint native/binding.gyp native/src/*)"
+if [ -f "$native_stamp" ] && [ "$(cat "$native_stamp")" = "$native_print" ] && [ -f native/build/Release/bdi_native.node ]; then
+  [ "$quiet" = 1 ] || say "native addon up to date"
+else
+  say "building the project's native addon (native/)"
+  npm run --silent build:native >/dev/null
+  echo "$native_print" > "$native_stamp"
 fi
