@@ -1,6 +1,6 @@
 // Three suites: unit specs beside the code, HTTP e2e suites, and browser tests of the monitor.
 // Worker threads run the compiled engine (dist/), so the global setup compiles first.
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: false }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }];
 const common = {
   // Shares typed-array constructors with Node's realm: ONNX Runtime's native results fail jest's per-file realm checks otherwise.
   testEnvironment: '<rootDir>/test/native-typed-arrays.environment.js',
