@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { BackboneManifest } from './manifest';
 import { BUILTIN_BACKBONE_NAME } from './manifest-location';
 import { OnnxGraphBuilder } from './onnx-graph-builder';
-import { createSeededRandom } from './seeded-random';
+import { createPrng, type Prng } from '../seeded-prng';
 
 export const DEFAULT_BACKBONE_GENERATOR_VERSION = 1;
 /** Fixed by the architecture: three stride-2 stages. */
@@ -105,7 +105,7 @@ export function buildDefaultBackbone(
   name: string = BUILTIN_BACKBONE_NAME,
 ): { model: Uint8Array; manifest: BackboneManifest } {
   const o = resolveDefaultBackboneOptions(overrides);
-  const rng = createSeededRandom(o.seed);
+  const rng = createPrng(o.seed);
   const g = new OnnxGraphBuilder('builtin_texture');
   // x in [0, 1] (the manifest scales by 1/255); all other normalisation lives in the graph.
   const x = g.input('image', [1, 3, 'height', 'width']);
@@ -232,7 +232,7 @@ function gaborBank(n: number, k: number, wavelength: number, aspect: number): Fl
 
 function cnnBranch(
   g: OnnxGraphBuilder,
-  rng: ReturnType<typeof createSeededRandom>,
+  rng: Prng,
   x: string,
   luma: string,
   o: CnnBranchOptions,

@@ -3,7 +3,7 @@
 // patch-embed Conv(stride = patch), position embedding bicubically resized to the token grid inside the graph,
 // CLS (+ registers) prepended, pre-norm blocks; outputs `last_hidden_state` or the raw outputs of chosen blocks.
 import { OnnxGraphBuilder } from '../onnx-graph-builder';
-import { createSeededRandom, type SeededRandom } from '../seeded-random';
+import { createPrng, type Prng } from '../../seeded-prng';
 
 export interface VitGraphOptions {
   dim: number;
@@ -37,7 +37,7 @@ export function buildVitGraph(options: VitGraphOptions): Uint8Array {
   if (D % heads !== 0) throw new Error(`dim ${D} is not divisible by heads ${heads}`);
   const last = Math.max(...(options.outputs === 'blocks' ? options.blockIndices : [options.depth - 1]));
   if (last >= options.depth) throw new Error(`block index ${last} >= depth ${options.depth}`);
-  const rng = createSeededRandom(options.seed);
+  const rng = createPrng(options.seed);
   const g = new OnnxGraphBuilder('vit');
   const std = options.weightStd;
 
@@ -88,13 +88,13 @@ function layerNorm(g: OnnxGraphBuilder, x: string, D: number, outputs?: string[]
   return g.op('LayerNormalization', [x, gamma, beta], { axis: -1, epsilon: 1e-6 }, outputs);
 }
 
-function linear(g: OnnxGraphBuilder, rng: SeededRandom, x: string, inDim: number, outDim: number, std: number): string {
+function linear(g: OnnxGraphBuilder, rng: Prng, x: string, inDim: number, outDim: number, std: number): string {
   const w = g.floats('w', rng.normals(inDim * outDim, std), [inDim, outDim]);
   const b = g.floats('b', rng.normals(outDim, std), [outDim]);
   return g.op('Add', [g.op('MatMul', [x, w]), b]);
 }
 
-function attention(g: OnnxGraphBuilder, rng: SeededRandom, x: string, o: VitGraphOptions): string {
+function attention(g: OnnxGraphBuilder, rng: Prng, x: string, o: VitGraphOptions): string {
   const D = o.dim;
   const hd = D / o.heads;
   const h = layerNorm(g, x, D);
@@ -109,7 +109,7 @@ function attention(g: OnnxGraphBuilder, rng: SeededRandom, x: string, o: VitGrap
   return g.op('Mul', [projected, g.floats('ls', new Float32Array(D).fill(o.layerScale), [D])]);
 }
 
-function mlp(g: OnnxGraphBuilder, rng: SeededRandom, x: string, o: VitGraphOptions): string {
+function mlp(g: OnnxGraphBuilder, rng: Prng, x: string, o: VitGraphOptions): string {
   const D = o.dim;
   const hidden = D * o.mlpRatio;
   const h = linear(g, rng, layerNorm(g, x, D), D, hidden, o.weightStd);
