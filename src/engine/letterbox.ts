@@ -28,24 +28,32 @@ export function letterboxGeometry(sourceWidth: number, sourceHeight: number, inp
   };
 }
 
+export interface LetterboxOptions {
+  /** Resampling kernel; the default cubic antialiases on downscale like PIL's BICUBIC (the original backbone's). */
+  kernel?: 'cubic' | 'linear';
+  /** Grey level of the padding; 0 (black) as the original, 114 for YOLO models. */
+  padValue?: number;
+}
+
 export async function letterboxImage(
   image: RgbImage,
   inputWidth: number,
   inputHeight: number,
+  options: LetterboxOptions = {},
 ): Promise<{ image: RgbImage; letterbox: Letterbox }> {
   const box = letterboxGeometry(image.width, image.height, inputWidth, inputHeight);
   let content = image.data;
   if (box.contentWidth !== image.width || box.contentHeight !== image.height) {
-    // sharp's cubic kernel antialiases on downscale like PIL's BICUBIC.
     const resized = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
       raw: { width: image.width, height: image.height, channels: 3 },
     })
-      .resize(box.contentWidth, box.contentHeight, { kernel: 'cubic', fit: 'fill' })
+      .resize(box.contentWidth, box.contentHeight, { kernel: options.kernel ?? 'cubic', fit: 'fill' })
       .raw()
       .toBuffer();
     content = new Uint8Array(resized.buffer, resized.byteOffset, resized.byteLength);
   }
   const out = new Uint8Array(inputWidth * inputHeight * 3);
+  if (options.padValue) out.fill(options.padValue);
   const rowBytes = box.contentWidth * 3;
   for (let y = 0; y < box.contentHeight; y++) {
     const dst = ((box.offsetY + y) * inputWidth + box.offsetX) * 3;

@@ -4,8 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
-import { letterboxGeometry } from '../letterbox';
+import { letterboxImage } from '../letterbox';
 import type { Letterbox, RgbImage } from '../types';
 import { DetectedObject } from './detected-object';
 import { decodeYoloOutput, parseClassNames } from './yolo-output';
@@ -51,27 +50,14 @@ export class YoloDetector {
 
   private async preprocess(image: RgbImage): Promise<{ tensor: ort.Tensor; letterbox: Letterbox }> {
     const size = this.inputSize;
-    const box = letterboxGeometry(image.width, image.height, size, size);
-    let content = image.data;
-    if (box.contentWidth !== image.width || box.contentHeight !== image.height) {
-      const resized = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
-        raw: { width: image.width, height: image.height, channels: 3 },
-      })
-        .resize(box.contentWidth, box.contentHeight, { kernel: 'linear', fit: 'fill' })
-        .raw()
-        .toBuffer();
-      content = new Uint8Array(resized.buffer, resized.byteOffset, resized.byteLength);
-    }
+    const { image: boxed, letterbox: box } = await letterboxImage(image, size, size, { kernel: 'linear', padValue: PAD_VALUE });
+    // Interleaved RGB bytes → planar [1, 3, H, W] floats in [0, 1], as Ultralytics exports expect.
     const plane = size * size;
-    const data = new Float32Array(3 * plane).fill(PAD_VALUE / 255);
-    for (let y = 0; y < box.contentHeight; y++) {
-      for (let x = 0; x < box.contentWidth; x++) {
-        const src = (y * box.contentWidth + x) * 3;
-        const dst = (box.offsetY + y) * size + box.offsetX + x;
-        data[dst] = content[src] / 255;
-        data[plane + dst] = content[src + 1] / 255;
-        data[2 * plane + dst] = content[src + 2] / 255;
-      }
+    const data = new Float32Array(3 * plane);
+    for (let i = 0; i < plane; i++) {
+      data[i] = boxed.data[i * 3] / 255;
+      data[plane + i] = boxed.data[i * 3 + 1] / 255;
+      data[2 * plane + i] = boxed.data[i * 3 + 2] / 255;
     }
     return { tensor: new ort.Tensor('float32', data, [1, 3, size, size]), letterbox: box };
   }
