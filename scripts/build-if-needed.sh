@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f dist/.build-stamp ] || [ -n "$(find src bench scripts tsconfig.json tsconfig.build.json package.json -newer dist/.build-stamp -type f -print -quit 2>/dev/null)" ]; then
-  echo "[build] compiling TypeScript"
+  echo "[build] compiling TypeScript" >&2  # stderr: `npm run -s bench` stdout stays pure JSON
   npx --no-install tsc -p tsconfig.build.json
   touch dist/.build-stamp
 fi

@@ -21,6 +21,14 @@ describe('loadConfig', () => {
     expect(config.jobs.dbPath).toBe(path.join(cwd, 'models', 'jobs.sqlite'));
   });
 
+  it('reads BDI_WORKER_MAX_HEAP_MB: unset or 0 = no cap, else an integer number of MB', () => {
+    expect(load({}).inference.workerMaxHeapMb).toBeNull();
+    expect(load({ BDI_WORKER_MAX_HEAP_MB: '0' }).inference.workerMaxHeapMb).toBeNull();
+    expect(load({ BDI_WORKER_MAX_HEAP_MB: '512' }).inference.workerMaxHeapMb).toBe(512);
+    expect(() => load({ BDI_WORKER_MAX_HEAP_MB: '-1' })).toThrow(ConfigError);
+    expect(() => load({ BDI_WORKER_MAX_HEAP_MB: '1.5' })).toThrow('BDI_WORKER_MAX_HEAP_MB');
+  });
+
   it('takes BDI_BACKEND_* over legacy BRAKEDISC_* over PORT/HOST', () => {
     expect(load({ PORT: '9000', HOST: '0.0.0.0' }).server).toMatchObject({ port: 9000, host: '0.0.0.0' });
     expect(load({ PORT: '9000', BRAKEDISC_BACKEND_PORT: '9001' }).server.port).toBe(9001);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArtifactNotFoundError, CorruptArtifactError } from './engine-error';
 import { buildFlatIndex, writeIndexFile } from './faiss-index';
-import { MemoryCache } from './memory-cache';
+import { indexHoldsRows, MemoryCache } from './memory-cache';
 import { encodeMemoryNpz } from './npz';
 
 describe('MemoryCache', () => {
@@ -45,9 +45,32 @@ describe('MemoryCache', () => {
     writeIndexFile(buildFlatIndex(emb, 2), indexPath);
     const cache = new MemoryCache(2);
     expect(cache.get({ npzPath, npzMtimeMs: 1, indexPath, indexMtimeMs: 1 }).index.ntotal()).toBe(3);
-    const otherIndex = join(dir, 'other_index.faiss');
-    writeIndexFile(buildFlatIndex(emb.subarray(0, 4), 2), otherIndex);
-    expect(() => cache.get({ npzPath, npzMtimeMs: 1, indexPath: otherIndex, indexMtimeMs: 1 })).toThrow(CorruptArtifactError);
+    const garbage = join(dir, 'garbage_index.faiss');
+    writeFileSync(garbage, Buffer.alloc(64, 0x5a));
+    expect(() => cache.get({ npzPath, npzMtimeMs: 1, indexPath: garbage, indexMtimeMs: 1 })).toThrow(CorruptArtifactError);
+  });
+
+  it('rebuilds a stale index (other rows than the npz: a crash between the two renames of a fit) from the npz', () => {
+    const npzPath = write('s.npz');
+    const cache = new MemoryCache(4);
+    const fewer = join(dir, 'fewer_index.faiss');
+    writeIndexFile(buildFlatIndex(emb.subarray(0, 4), 2), fewer);
+    const sameShape = join(dir, 'same_shape_index.faiss');
+    writeIndexFile(buildFlatIndex(Float32Array.from([0, 1, 1, 0, 0.8, 0.6]), 2), sameShape);
+    for (const indexPath of [fewer, sameShape]) {
+      const loaded = cache.get({ npzPath, npzMtimeMs: 1, indexPath, indexMtimeMs: 1 });
+      expect(loaded.index.ntotal()).toBe(3);
+      // Row 0 of the npz is (1, 0): its nearest stored vector is itself, at distance 0.
+      expect(loaded.index.search([1, 0], 1)).toEqual({ distances: [0], labels: [0] });
+    }
+  });
+
+  it('recognises the rows of a flat index in its serialised bytes', () => {
+    const index = buildFlatIndex(emb, 2);
+    const bytes = new Uint8Array(index.toBuffer());
+    expect(indexHoldsRows(index, bytes, emb, 3, 2)).toBe(true);
+    expect(indexHoldsRows(index, bytes, Float32Array.from([1, 0, 0, 1, 0.6, 0.7]), 3, 2)).toBe(false);
+    expect(indexHoldsRows(index, bytes, emb.subarray(0, 4), 2, 2)).toBe(false);
   });
 
   it('raises ArtifactNotFoundError for a vanished file', () => {

@@ -2,7 +2,7 @@
 // so a new fit written by any process is picked up without cross-thread invalidation.
 import { existsSync, readFileSync } from 'node:fs';
 import { ArtifactNotFoundError, CorruptArtifactError } from './engine-error';
-import { buildFlatIndex, readIndexFile, type FlatIndex } from './faiss-index';
+import { buildFlatIndex, indexFromBytes, type FlatIndex } from './faiss-index';
 import { decodeMemoryNpz } from './npz';
 
 export interface MemoryArtifactRef {
@@ -58,6 +58,18 @@ export class MemoryCache {
   }
 }
 
+/**
+ * Whether a flat L2 index holds exactly `rows` ([m, dim]) in order. FAISS writes an IndexFlat as a header followed
+ * by its codes (the raw float32 rows) as the file's last m·dim·4 bytes, so the check is one memory compare.
+ */
+export function indexHoldsRows(index: FlatIndex, indexBytes: Uint8Array, rows: Float32Array, m: number, dim: number): boolean {
+  if (index.getDimension() !== dim || index.ntotal() !== m) return false;
+  const codes = rows.byteLength;
+  if (indexBytes.byteLength < codes) return false;
+  const tail = Buffer.from(indexBytes.buffer, indexBytes.byteOffset + indexBytes.byteLength - codes, codes);
+  return tail.equals(Buffer.from(rows.buffer, rows.byteOffset, codes));
+}
+
 function readArtifact(path: string): Uint8Array {
   try {
     return readFileSync(path);
@@ -72,13 +84,12 @@ export function loadMemory(ref: MemoryArtifactRef): LoadedMemory {
   let index: FlatIndex;
   if (ref.indexPath) {
     if (!existsSync(ref.indexPath)) throw new ArtifactNotFoundError(ref.indexPath);
-    index = readIndexFile(ref.indexPath);
-    if (index.getDimension() !== npz.dim || index.ntotal() !== npz.m) {
-      throw new CorruptArtifactError(
-        ref.indexPath,
-        `index holds ${index.ntotal()}x${index.getDimension()} vectors but ${ref.npzPath} holds ${npz.m}x${npz.dim}`,
-      );
-    }
+    const indexBytes = readArtifact(ref.indexPath);
+    // An unparsable index is corrupt (named in the error); a readable one that holds other vectors than the npz is
+    // stale: a fit writes the index, then the npz, so a crash between the two renames leaves a new index beside
+    // the previous npz. The npz is the model; a flat index is rebuilt from its rows in about the time of a read.
+    index = indexFromBytes(indexBytes, ref.indexPath);
+    if (!indexHoldsRows(index, indexBytes, npz.emb, npz.m, npz.dim)) index = buildFlatIndex(npz.emb, npz.dim);
   } else {
     index = buildFlatIndex(npz.emb, npz.dim);
   }

@@ -67,6 +67,8 @@ export interface SampleToSave {
 const SUFFIX: Record<ArtifactKind, string> = { memory: '.npz', index: '_index.faiss', calib: '_calib.json' };
 const LEGACY_DIR_FILE: Record<ArtifactKind, string> = { memory: 'memory.npz', index: 'index.faiss', calib: 'calib.json' };
 const MM_TOLERANCE = 1e-6;
+/** NAME_MAX of ext4, XFS, NTFS, APFS. */
+const MAX_NAME_BYTES = 255;
 
 export function utcIsoFromMs(ms: number): string {
   return pythonUtcIso(Math.round(ms * 1000));
@@ -406,6 +408,9 @@ export class ModelStore implements OnModuleInit {
     if (relative.startsWith('..') || path.isAbsolute(relative)) {
       throw new ApiError('unsafe_path', 'Path escapes the models directory', null);
     }
+    // Ids become (encoded) file names: one longer than the filesystem allows would fail with ENAMETOOLONG (a 500).
+    const tooLong = relative.split(path.sep).find((segment) => Buffer.byteLength(segment) > MAX_NAME_BYTES);
+    if (tooLong !== undefined) throw new ApiError('name_too_long', undefined, { max_bytes: MAX_NAME_BYTES, name_bytes: Buffer.byteLength(tooLong) });
     return resolved;
   }
 }

@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   meta_not_found: { status: 404, message: 'meta not found' },
   token_grid_mismatch: { status: 400, message: 'Token grid mismatch' },
   too_many_files: { status: 413, message: 'Too many files in one upload' },
+  name_too_long: { status: 400, message: 'An id or file name is too long to be stored in the models directory' },
   corrupt_artifact: { status: 500, message: 'A stored model artifact is corrupt' },
   unsafe_path: { status: 500, message: 'Refusing to follow a symbolic link in the models directory' },
   backbone_unavailable: { status: 503, message: 'The backbone could not be loaded' },

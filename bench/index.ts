@@ -1,0 +1,74 @@
+// `npm run bench` entry. Without a name: the standard set (engine, stages, fit, jobs-api) as ONE JSON object.
+// `npm run bench -- <name> [args]`: one benchmark (engine | stages | fit | jobs-api | soak), its JSON on stdout.
+// Progress goes to stderr, so stdout stays parseable.
+import { runEngineBench } from './engine.bench';
+import { runJobsApiBench } from './jobs-api.bench';
+import { numberArg, progress } from './bench-support';
+import { runSoakBench } from './soak.bench';
+import { runFitBench, runStagesBench } from './stages.bench';
+
+type Runner = (args: string[]) => Promise<unknown>;
+
+const BENCHES: Record<string, { describe: string; run: Runner }> = {
+  engine: {
+    describe: 'coreset selection vs N and batched kNN [--quick]',
+    run: async (args) => runEngineBench({ quick: args.includes('--quick') }),
+  },
+  stages: {
+    describe: 'per-stage latency of a 448×448 ROI (built-in and random ViT-S/14), HTTP /infer, memory per worker [--workers N] [--quick]',
+    run: (args) =>
+      runStagesBench({
+        workers: args.includes('--workers') ? numberArg(args, 'workers', 1) : undefined,
+        builtinOnly: args.includes('--quick'),
+        httpSeconds: numberArg(args, 'http-seconds', 10),
+      }),
+  },
+  fit: {
+    describe: 'fit time of 100 ROIs at 10 % coreset, built-in backbone [--rois N] [--repeats N]',
+    run: (args) => runFitBench({ rois: numberArg(args, 'rois', 100), repeats: numberArg(args, 'repeats', 3) }),
+  },
+  'jobs-api': {
+    describe: 'jobs API create + poll and list throughput [--duration S] [--clients N]',
+    run: (args) => runJobsApiBench({ durationSeconds: numberArg(args, 'duration', 20), clients: numberArg(args, 'clients', 16) }),
+  },
+  soak: {
+    describe: 'mixed /infer + jobs load, latency and RSS growth [--minutes N] [--clients N]',
+    run: (args) => runSoakBench({ minutes: numberArg(args, 'minutes', 10), clients: numberArg(args, 'clients', 16) }),
+  },
+};
+
+/** The default set: everything but the soak (10 minutes; run it by name). */
+const STANDARD = ['engine', 'stages', 'fit', 'jobs-api'];
+
+/** The JSON to print (null for --help). */
+async function main(argv: string[]): Promise<unknown> {
+  const [name, ...args] = argv;
+  if (name === '--help' || name === 'help') {
+    for (const [key, bench] of Object.entries(BENCHES)) process.stderr.write(`${key.padEnd(9)} ${bench.describe}\n`);
+    return null;
+  }
+  if (name !== undefined && !name.startsWith('--')) {
+    const bench = BENCHES[name];
+    if (!bench) throw new Error(`unknown benchmark '${name}'; one of: ${Object.keys(BENCHES).join(', ')}`);
+    return bench.run(args);
+  }
+  const results: Record<string, unknown> = {};
+  for (const key of STANDARD) {
+    progress(`running ${key}`);
+    results[key] = await BENCHES[key].run(argv);
+  }
+  return results;
+}
+
+main(process.argv.slice(2)).then(
+  // Worker pools and sockets are closed by each bench; exit explicitly (once stdout is flushed) in case a library
+  // keeps a handle open.
+  (result) => {
+    if (result === null) process.exit(0);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`, () => process.exit(0));
+  },
+  (error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);
