@@ -1,7 +1,7 @@
 // From per-token kNN distances to the crop-sized anomaly map, its score, the visual PNG and the defect regions.
 import { gaussianBlur } from './gaussian-blur';
 import { encodeGrayPng, heatmapToGray } from './heatmap-png';
-import { percentileOfSorted } from './percentile';
+import { PercentileSelector } from './percentile';
 import { findRegions, type RegionOptions } from './regions';
 import { buildRoiMask } from './roi-mask';
 import { tokenGridToCrop } from './token-map';
@@ -16,8 +16,8 @@ export interface AnomalyMap {
   mask: Uint8Array;
   width: number;
   height: number;
-  /** In-mask heat values, ascending. */
-  sortedValid: Float32Array;
+  /** In-mask heat values, for percentiles (score, visual stretch). */
+  valid: PercentileSelector;
 }
 
 export interface AnomalyMapInput {
@@ -37,19 +37,18 @@ export function buildAnomalyMap(input: AnomalyMapInput): AnomalyMap {
   const mask = buildRoiMask(height, width, input.shape ?? null);
   let count = 0;
   for (let i = 0; i < mask.length; i++) if (mask[i] > 0) count++;
-  const sortedValid = new Float32Array(count);
-  for (let i = 0, j = 0; i < mask.length; i++) if (mask[i] > 0) sortedValid[j++] = heat[i];
-  sortedValid.sort();
-  return { heat, mask, width, height, sortedValid };
+  const values = new Float32Array(count);
+  for (let i = 0, j = 0; i < mask.length; i++) if (mask[i] > 0) values[j++] = heat[i];
+  return { heat, mask, width, height, valid: new PercentileSelector(values) };
 }
 
 /** Percentile of the in-mask values; 0 when the mask is empty. */
 export function anomalyScore(map: AnomalyMap, scorePercentile: number): number {
-  return map.sortedValid.length === 0 ? 0 : percentileOfSorted(map.sortedValid, scorePercentile);
+  return map.valid.length === 0 ? 0 : map.valid.at(scorePercentile);
 }
 
 export function anomalyHeatmapPng(map: AnomalyMap): Promise<Uint8Array> {
-  return encodeGrayPng(heatmapToGray(map.heat, map.mask, map.sortedValid), map.width, map.height);
+  return encodeGrayPng(heatmapToGray(map.heat, map.mask, map.valid), map.width, map.height);
 }
 
 export function anomalyRegions(map: AnomalyMap, options: RegionOptions): Region[] {

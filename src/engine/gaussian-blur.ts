@@ -24,26 +24,35 @@ export function reflect101(i: number, n: number): number {
   return i;
 }
 
-/** image: [height, width] row-major. Returns a new array. */
+/**
+ * image: [height, width] row-major. Returns a new array. Each pass sums the taps in kernel order in float64, as a
+ * plain per-pixel loop would, but reads a reflect-padded row (horizontal) and whole rows (vertical) so the inner
+ * loops are branch-free and contiguous.
+ */
 export function gaussianBlur(image: Float32Array, width: number, height: number, sigma = 1, size = kernelSizeForSigma(sigma)): Float32Array {
   const k = gaussianKernel(size, sigma);
   const half = (size - 1) >> 1;
   const tmp = new Float32Array(width * height);
+  const padded = new Float64Array(width + 2 * half);
   for (let y = 0; y < height; y++) {
     const row = y * width;
+    for (let i = 0; i < padded.length; i++) padded[i] = image[row + reflect101(i - half, width)];
     for (let x = 0; x < width; x++) {
       let acc = 0;
-      for (let t = 0; t < size; t++) acc += k[t] * image[row + reflect101(x + t - half, width)];
+      for (let t = 0; t < size; t++) acc += k[t] * padded[x + t];
       tmp[row + x] = acc;
     }
   }
   const out = new Float32Array(width * height);
+  const acc = new Float64Array(width);
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let acc = 0;
-      for (let t = 0; t < size; t++) acc += k[t] * tmp[reflect101(y + t - half, height) * width + x];
-      out[y * width + x] = acc;
+    acc.fill(0);
+    for (let t = 0; t < size; t++) {
+      const src = reflect101(y + t - half, height) * width;
+      const weight = k[t];
+      for (let x = 0; x < width; x++) acc[x] += weight * tmp[src + x];
     }
+    out.set(acc, y * width);
   }
   return out;
 }

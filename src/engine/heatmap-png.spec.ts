@@ -2,20 +2,21 @@ import sharp from 'sharp';
 import { anomalyHeatmapPng, anomalyScore, buildAnomalyMap } from './anomaly-map';
 import { encodeGrayPng, heatmapToGray } from './heatmap-png';
 import { letterboxGeometry } from './letterbox';
+import { PercentileSelector } from './percentile';
 
 describe('heatmapToGray', () => {
   it('stretches between the 1st and 99th percentile, rounds half up, zeroes outside the mask', () => {
     const heat = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const mask = new Uint8Array(10).fill(255);
     mask[9] = 0;
-    const valid = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const valid = new PercentileSelector(Float32Array.from([9, 1, 8, 2, 7, 3, 6, 4, 5]));
     const gray = heatmapToGray(heat, mask, valid);
     // mn = 1.08, mx = 8.92 → v = (x - 1.08) / 7.84
     expect(Array.from(gray)).toEqual([0, 30, 62, 95, 128, 160, 193, 225, 255, 0]); // numpy's output
   });
 
   it('is all zero when the in-mask values are flat', () => {
-    expect(Array.from(heatmapToGray(new Float32Array(4).fill(2), new Uint8Array(4).fill(255), new Float32Array(4).fill(2)))).toEqual([0, 0, 0, 0]);
+    expect(Array.from(heatmapToGray(new Float32Array(4).fill(2), new Uint8Array(4).fill(255), new PercentileSelector(new Float32Array(4).fill(2))))).toEqual([0, 0, 0, 0]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { percentile } from './percentile';
+import { percentile, percentileOfSorted, PercentileSelector } from './percentile';
 
 describe('percentile (numpy linear)', () => {
   it('interpolates between order statistics', () => {
@@ -11,5 +11,24 @@ describe('percentile (numpy linear)', () => {
     expect(percentile([3, 1, 2], 0)).toBe(1);
     expect(percentile([3, 1, 2], 100)).toBe(3);
     expect(percentile([7], 42)).toBe(7);
+  });
+});
+
+describe('PercentileSelector', () => {
+  it('gives exactly what percentileOfSorted gives on the sorted values, for any query order', () => {
+    let seed = 7;
+    const next = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (const n of [1, 2, 3, 10, 101, 5000]) {
+      const values = Float32Array.from({ length: n }, () => Math.round(next() * 50) / 7); // ties included
+      const sorted = values.slice().sort();
+      const selector = new PercentileSelector(values);
+      for (const p of [99, 1, 50, 0, 100, 99.9, 12.5, 37]) expect(selector.at(p)).toBe(percentileOfSorted(sorted, p));
+    }
+  });
+
+  it('does not reorder the caller\'s array', () => {
+    const values = Float32Array.from([3, 1, 2]);
+    new PercentileSelector(values).at(50);
+    expect(Array.from(values)).toEqual([3, 1, 2]);
   });
 });
