@@ -33,7 +33,7 @@ bool readInt(const Napi::CallbackInfo &info, size_t at, int64_t *out) {
   return true;
 }
 
-// kCenterGreedy(data: Float32Array [n,d], n, d, m, start, prune, abortFlag?: Int32Array)
+// kCenterGreedy(data: Float32Array [n,d], n, d, m, start, abortFlag?: Int32Array, threads?: number)
 //   -> {indices: Int32Array, radius, distanceEvaluations, aborted}
 Napi::Value KCenterGreedy(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -42,17 +42,18 @@ Napi::Value KCenterGreedy(const Napi::CallbackInfo &info) {
   if (!readFloat32(info, 0, &data) || !readInt(info, 1, &n) || !readInt(info, 2, &d) || !readInt(info, 3, &m) ||
       !readInt(info, 4, &start))
     return env.Null();
-  const bool prune = info.Length() <= 5 || info[5].ToBoolean().Value();
   if (n <= 0 || d <= 0 || m <= 0 || (int64_t)data.ElementLength() != n * d || start < 0 || start >= n ||
       n > INT32_MAX) {
     Napi::RangeError::New(env, "kCenterGreedy: inconsistent shape or start index").ThrowAsJavaScriptException();
     return env.Null();
   }
   const int32_t *abortFlag = nullptr;
-  if (info.Length() > 6 && info[6].IsTypedArray() && info[6].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array &&
-      info[6].As<Napi::Int32Array>().ElementLength() >= 1)
-    abortFlag = info[6].As<Napi::Int32Array>().Data();
-  bdi::KCenterResult r = bdi::kCenterGreedy(data.Data(), n, d, m, start, prune, abortFlag);
+  if (info.Length() > 5 && info[5].IsTypedArray() && info[5].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array &&
+      info[5].As<Napi::Int32Array>().ElementLength() >= 1)
+    abortFlag = info[5].As<Napi::Int32Array>().Data();
+  int64_t threads = 1;
+  if (info.Length() > 6 && info[6].IsNumber()) threads = std::max<int64_t>(1, std::min<int64_t>(64, info[6].As<Napi::Number>().Int64Value()));
+  bdi::KCenterResult r = bdi::kCenterGreedy(data.Data(), n, d, m, start, abortFlag, (int)threads);
   Napi::Int32Array indices = Napi::Int32Array::New(env, r.indices.size());
   std::memcpy(indices.Data(), r.indices.data(), r.indices.size() * sizeof(int32_t));
   Napi::Object out = Napi::Object::New(env);

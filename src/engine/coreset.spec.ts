@@ -64,23 +64,11 @@ describe('coreset selection', () => {
     expect([sel.requestedRate, sel.appliedRate]).toEqual([1, 1]);
   });
 
-  it('prunes without changing the selection of the plain greedy loop', () => {
-    const n = 3000;
-    const d = 32;
-    const x = clustered(n, d, 20, 2);
-    const native = loadNativeAddon();
-    const pruned = native.kCenterGreedy(x, n, d, 300, 17, true);
-    const plain = native.kCenterGreedy(x, n, d, 300, 17, false);
-    expect(Array.from(pruned.indices)).toEqual(Array.from(plain.indices));
-    expect(pruned.radius).toBe(plain.radius);
-    expect(pruned.distanceEvaluations).toBeLessThan(plain.distanceEvaluations / 1.5);
-  });
-
   it('matches an exact JS greedy when no projection is needed', () => {
     const n = 400;
     const d = 16;
     const x = clustered(n, d, 5, 3);
-    const native = loadNativeAddon().kCenterGreedy(x, n, d, 40, 5, true);
+    const native = loadNativeAddon().kCenterGreedy(x, n, d, 40, 5);
     expect(Array.from(native.indices)).toEqual(exactGreedy(x, n, d, 40, 5));
   });
 

@@ -21,8 +21,8 @@ export interface NativeAddon {
     d: number,
     m: number,
     start: number,
-    prune?: boolean,
     abortFlag?: Int32Array,
+    threads?: number,
   ): KCenterNativeResult;
   projectRows(data: Float32Array, n: number, d: number, proj: Float32Array, k: number): Float32Array;
   setThreads(n: number): void;

@@ -5,7 +5,9 @@ import { parseBackboneManifest } from './manifest';
 
 const CPU = { device: 'cpu' as const, intraOpThreads: 1 };
 const PIXEL_DIM = 36; // (8/2 + 2·1)² at half resolution
-const GABOR_DIM = 12; // 6 orientations × 2 levels
+const GABOR_DIM = 12; // 6 orientations × 2 levels (the ALL_BRANCHES variant below)
+// The generator's three-branch design at unit weights: the mechanics tests use it, whatever the default weights.
+const ALL_BRANCHES: DeepPartial<DefaultBackboneOptions> = { pixel: { weight: 1 }, gabor: { orientations: 6 }, cnn: { weight: 1 } };
 
 async function open(overrides: DeepPartial<DefaultBackboneOptions> = {}): Promise<Backbone> {
   const { model, manifest } = buildDefaultBackbone(overrides);
@@ -42,8 +44,19 @@ describe('built-in default backbone', () => {
     expect(a.manifest.version).toBe(defaultBackboneVersion(DEFAULT_BACKBONE_OPTIONS));
   });
 
-  it('maps a 224×224 input to a 28×28 grid of 176 features (pixel 36 + gabor 12 + cnn 128)', async () => {
+  it('by default maps a 224×224 input to a 28×28 grid of 52 features: pixel 36 at weight 0.1, gabor 16 at weight 1', async () => {
     const backbone = await open();
+    const out = await backbone.extract(image(noise(3)));
+    expect(backbone.info).toMatchObject({ name: 'builtin-texture', inputWidth: 224, inputHeight: 224, patchStride: 8, dim: 52 });
+    expect([out.gridH, out.gridW, out.dim]).toEqual([28, 28, 52]);
+    const cell = 14 * 28 + 9;
+    expect(norm(slice(out.features, 52, cell, 0, PIXEL_DIM))).toBeCloseTo(0.1, 2);
+    expect(norm(slice(out.features, 52, cell, PIXEL_DIM, 52))).toBeCloseTo(1, 1);
+    await backbone.release();
+  });
+
+  it('maps a 224×224 input to a 28×28 grid of 176 features with all branches (pixel 36 + gabor 12 + cnn 128)', async () => {
+    const backbone = await open(ALL_BRANCHES);
     const out = await backbone.extract(image(noise(3)));
     expect(backbone.info).toMatchObject({ name: 'builtin-texture', inputWidth: 224, inputHeight: 224, patchStride: 8, dim: 176 });
     expect([out.gridH, out.gridW, out.dim]).toEqual([28, 28, 176]);
@@ -51,7 +64,7 @@ describe('built-in default backbone', () => {
   });
 
   it('gives each branch unit norm on textured patches and near zero on flat ones', async () => {
-    const backbone = await open();
+    const backbone = await open(ALL_BRANCHES);
     const textured = await backbone.extract(image(noise(5)));
     const flat = await backbone.extract(image(() => 128));
     const cell = 14 * 28 + 9;
@@ -63,7 +76,7 @@ describe('built-in default backbone', () => {
   });
 
   it('computes the pixel branch as a mean-subtracted, softly normalised half-resolution patch', async () => {
-    const backbone = await open();
+    const backbone = await open(ALL_BRANCHES);
     // One bright 2×2 block at input (8..9, 8..9) = half-resolution pixel (4, 4): window index (1, 1) of cell (1, 1).
     const out = await backbone.extract(image((x, y) => (x >> 1 === 4 && y >> 1 === 4 ? 200 : 100)));
     const d = 100 / 255;
@@ -76,7 +89,7 @@ describe('built-in default backbone', () => {
   });
 
   it('keeps pixel and gabor features unchanged under a global brightness offset', async () => {
-    const backbone = await open();
+    const backbone = await open(ALL_BRANCHES);
     const base = noise(9);
     const a = await backbone.extract(image(base));
     const b = await backbone.extract(image((x, y) => base(x, y) + 40));
@@ -91,7 +104,7 @@ describe('built-in default backbone', () => {
   });
 
   it('applies branch weights and drops a branch whose weight is 0', async () => {
-    const backbone = await open({ pixel: { weight: 2 }, cnn: { weight: 0 } });
+    const backbone = await open({ pixel: { weight: 2 }, gabor: { orientations: 6 }, cnn: { weight: 0 } });
     expect(backbone.info.dim).toBe(PIXEL_DIM + GABOR_DIM);
     const out = await backbone.extract(image(noise(11)));
     expect(norm(slice(out.features, 48, 100, 0, PIXEL_DIM))).toBeCloseTo(2, 1);
