@@ -1,0 +1,75 @@
+// The one-line JSON summary printed last by `npm run eval` (snake_case keys: read by scripts and docs).
+import { EvalArgs } from './args';
+import { EvalDataset } from './datasets';
+import { EvalOutcome } from './evaluate';
+
+export interface EvalSummary {
+  dataset: string;
+  layout: string;
+  backbone: string;
+  seed: number;
+  coreset: number;
+  train_images: number;
+  test_good: number;
+  test_defective: number;
+  image_auroc: number;
+  pixel_auroc: number | null;
+  aupro_30: number | null;
+  f1_max: number;
+  f1_threshold: number;
+  fit_s: number;
+  /** Median worker-side time of one infer task (decode + backbone + kNN + post), the service's per-image cost. */
+  ms_per_image: number;
+  /** Scoring wall time divided by test images, all workers busy (includes the map rebuild when masks exist). */
+  wall_ms_per_image: number;
+  workers: number;
+  memory_bank_rows: number | null;
+  /** Images whose rebuilt anomaly map did not reproduce the infer score (should be 0). */
+  map_score_mismatches: number;
+  peak_rss_mb: number;
+  per_type_auroc: Record<string, number | null>;
+}
+
+const round = (v: number, digits: number): number => Number(v.toFixed(digits));
+
+export interface EngineStats {
+  backbone: string;
+  workers: number;
+  coresetRate: number;
+  inferMs: number[];
+  bankRows: number | null;
+  scoreMismatches: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : NaN;
+}
+
+export function summarise(args: EvalArgs, dataset: EvalDataset, outcome: EvalOutcome, engine: EngineStats): EvalSummary {
+  const good = outcome.labels.filter((l) => l === 0).length;
+  return {
+    dataset: dataset.root,
+    layout: dataset.layout,
+    backbone: engine.backbone,
+    seed: args.seed,
+    coreset: engine.coresetRate,
+    train_images: dataset.train.length,
+    test_good: good,
+    test_defective: outcome.labels.length - good,
+    image_auroc: round(outcome.imageAuroc, 4),
+    pixel_auroc: outcome.pixel ? round(outcome.pixel.pixelAuroc, 4) : null,
+    aupro_30: outcome.pixel ? round(outcome.pixel.aupro, 4) : null,
+    f1_max: round(outcome.f1.f1, 4),
+    f1_threshold: outcome.f1.threshold,
+    fit_s: round(outcome.fitMs / 1000, 2),
+    ms_per_image: round(median(engine.inferMs), 1),
+    wall_ms_per_image: round(outcome.scoringMs / outcome.labels.length, 1),
+    workers: engine.workers,
+    memory_bank_rows: engine.bankRows,
+    map_score_mismatches: engine.scoreMismatches,
+    // maxRSS covers the whole process, worker threads included.
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    per_type_auroc: Object.fromEntries(outcome.perType.map((t) => [t.type, t.auroc === null ? null : round(t.auroc, 4)])),
+  };
+}
