@@ -25,9 +25,9 @@ export function reflect101(i: number, n: number): number {
 }
 
 /**
- * image: [height, width] row-major. Returns a new array. Each pass sums the taps in kernel order in float64, as a
- * plain per-pixel loop would, but reads a reflect-padded row (horizontal) and whole rows (vertical) so the inner
- * loops are branch-free and contiguous.
+ * image: [height, width] row-major. Returns a new array. Each output sums its taps in kernel order in float64, as
+ * a plain per-pixel loop would (bit-identical), but reads a reflect-padded row (horizontal) and precomputed row
+ * offsets (vertical) so the inner loops are branch-free; the 7-tap kernel of σ = 1 (the anomaly map's) is unrolled.
  */
 export function gaussianBlur(image: Float32Array, width: number, height: number, sigma = 1, size = kernelSizeForSigma(sigma)): Float32Array {
   const k = gaussianKernel(size, sigma);
@@ -37,22 +37,39 @@ export function gaussianBlur(image: Float32Array, width: number, height: number,
   for (let y = 0; y < height; y++) {
     const row = y * width;
     for (let i = 0; i < padded.length; i++) padded[i] = image[row + reflect101(i - half, width)];
-    for (let x = 0; x < width; x++) {
-      let acc = 0;
-      for (let t = 0; t < size; t++) acc += k[t] * padded[x + t];
-      tmp[row + x] = acc;
+    if (size === 7) {
+      const [k0, k1, k2, k3, k4, k5, k6] = k;
+      for (let x = 0; x < width; x++) {
+        tmp[row + x] =
+          k0 * padded[x] + k1 * padded[x + 1] + k2 * padded[x + 2] + k3 * padded[x + 3] + k4 * padded[x + 4] + k5 * padded[x + 5] + k6 * padded[x + 6];
+      }
+    } else {
+      for (let x = 0; x < width; x++) {
+        let acc = 0;
+        for (let t = 0; t < size; t++) acc += k[t] * padded[x + t];
+        tmp[row + x] = acc;
+      }
     }
   }
   const out = new Float32Array(width * height);
-  const acc = new Float64Array(width);
+  const rows = new Int32Array(size);
   for (let y = 0; y < height; y++) {
-    acc.fill(0);
-    for (let t = 0; t < size; t++) {
-      const src = reflect101(y + t - half, height) * width;
-      const weight = k[t];
-      for (let x = 0; x < width; x++) acc[x] += weight * tmp[src + x];
+    for (let t = 0; t < size; t++) rows[t] = reflect101(y + t - half, height) * width;
+    const dst = y * width;
+    if (size === 7) {
+      const [k0, k1, k2, k3, k4, k5, k6] = k;
+      const [r0, r1, r2, r3, r4, r5, r6] = rows;
+      for (let x = 0; x < width; x++) {
+        out[dst + x] =
+          k0 * tmp[r0 + x] + k1 * tmp[r1 + x] + k2 * tmp[r2 + x] + k3 * tmp[r3 + x] + k4 * tmp[r4 + x] + k5 * tmp[r5 + x] + k6 * tmp[r6 + x];
+      }
+    } else {
+      for (let x = 0; x < width; x++) {
+        let acc = 0;
+        for (let t = 0; t < size; t++) acc += k[t] * tmp[rows[t] + x];
+        out[dst + x] = acc;
+      }
     }
-    out.set(acc, y * width);
   }
   return out;
 }

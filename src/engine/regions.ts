@@ -161,12 +161,41 @@ export interface RegionOptions {
  * area_mm2_thr / mm_per_px² are dropped (erasing a blob erases what lies in its holes, so survivors are unchanged).
  */
 export function findRegions(heat: Float32Array, mask: Uint8Array, width: number, height: number, options: RegionOptions): Region[] {
-  const binary = new Uint8Array(width * height);
-  for (let i = 0; i < binary.length; i++) if (mask[i] > 0 && heat[i] >= options.threshold) binary[i] = 255;
+  // Work on the foreground's bounding box plus a one-pixel background margin: everything outside it is outer
+  // background, so contours and their order are the same, and a small defect costs a small box, not the crop.
+  let x0 = width;
+  let y0 = height;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0, i = y * width; x < width; x++, i++) {
+      if (mask[i] > 0 && heat[i] >= options.threshold) {
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        y1 = y;
+      }
+    }
+  }
+  if (x1 < 0) return [];
+  x0 = Math.max(0, x0 - 1);
+  y0 = Math.max(0, y0 - 1);
+  x1 = Math.min(width - 1, x1 + 1);
+  y1 = Math.min(height - 1, y1 + 1);
+  const boxWidth = x1 - x0 + 1;
+  const boxHeight = y1 - y0 + 1;
+  const binary = new Uint8Array(boxWidth * boxHeight);
+  for (let y = 0; y < boxHeight; y++) {
+    for (let x = 0; x < boxWidth; x++) {
+      const i = (y + y0) * width + x + x0;
+      if (mask[i] > 0 && heat[i] >= options.threshold) binary[y * boxWidth + x] = 255;
+    }
+  }
   const mm2PerPx = options.mmPerPx * options.mmPerPx;
   const minAreaPx = options.areaMm2Thr / mm2PerPx;
   const regions: Region[] = [];
-  for (const contour of findExternalContours(binary, width, height)) {
+  for (const boxed of findExternalContours(binary, boxWidth, boxHeight)) {
+    const contour = { points: boxed.points.map(([x, y]): [number, number] => [x + x0, y + y0]) };
     const area = contourArea(contour.points);
     if (area < minAreaPx) continue;
     regions.push({ bbox: boundingRect(contour.points), area_px: area, area_mm2: area * mm2PerPx, contour: contour.points });
