@@ -55,7 +55,8 @@ fi
 # other platforms' optional packages, and keeps already-built native modules between runs.
 fingerprint() { cat "$@" 2>/dev/null | sha1sum | cut -c1-40; }
 deps_stamp=node_modules/.bdi-deps-stamp
-deps_print="$(node -v) $(fingerprint package.json package-lock.json patches/*)"
+# Only what decides the installed packages counts (editing an npm script must not trigger a rebuild).
+deps_print="$(node -v) $(node -p 'const p = require("./package.json"); JSON.stringify([p.dependencies, p.devDependencies])' | sha1sum | cut -c1-40) $(fingerprint package-lock.json patches/*)"
 if [ -f "$deps_stamp" ] && [ "$(cat "$deps_stamp")" = "$deps_print" ] && [ -f node_modules/faiss-node/build/Release/faiss-node.node ]; then
   [ "$quiet" = 1 ] || say "npm dependencies up to date"
 else
