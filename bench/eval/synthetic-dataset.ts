@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import { createPrng } from '../../src/engine/seeded-prng';
 
 export interface SyntheticOptions {
   out: string;
@@ -15,18 +16,6 @@ export interface SyntheticOptions {
   train: number;
   testGood: number;
   testPerDefect: number;
-}
-
-/** mulberry32: small, seedable, good enough for textures. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Defect = 'good' | 'scratch' | 'spot';
@@ -76,7 +65,7 @@ async function writePng(path: string, data: Buffer, size: number, channels: 1 | 
 }
 
 export async function writeSyntheticDataset(o: SyntheticOptions): Promise<void> {
-  const random = rng(o.seed);
+  const random = createPrng(o.seed).next;
   const name = (i: number): string => `${String(i).padStart(3, '0')}.png`;
   const imagePath = (split: string, type: string, i: number): string =>
     o.layout === 'mvtec' ? join(o.out, split, type, name(i)) : join(o.out, split, type, 'rgb', name(i));

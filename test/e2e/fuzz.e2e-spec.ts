@@ -4,6 +4,7 @@
 // the seeded model, calibration and dataset are byte-identical afterwards.
 import * as fs from 'node:fs';
 import request from 'supertest';
+import { createPrng } from '../../src/engine/seeded-prng';
 import { circleShape, discPng } from './support/inspection-fixtures';
 import { seedFittedModel, SEED_RECIPE, SEED_ROI, SEED_ROLE, snapshotFiles } from './support/model-seed';
 import { startTestApp, TestApp } from './support/test-app';
@@ -25,21 +26,10 @@ interface Case {
   multipart?: { fields: Array<[string, string]>; files: Array<[string, Buffer, string]> };
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class Gen {
   private readonly rand: () => number;
   constructor(seed: number) {
-    this.rand = mulberry32(seed);
+    this.rand = createPrng(seed).next;
   }
   int(n: number): number {
     return Math.floor(this.rand() * n);
