@@ -26,7 +26,7 @@ fi
 # --- system packages (Debian) --------------------------------------------------------------
 apt_needed=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in libfaiss-dev libopenblas-dev g++ make python3; do
+for pkg in libfaiss-dev libopenblas-dev g++ make python3 redis-server; do
   have_pkg "$pkg" || apt_needed+=("$pkg")
 done
 if [ "$with_browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then

@@ -37,7 +37,7 @@ export class AppModule {
         MetricsModule,
         PoolModule,
         HealthModule,
-        JobsModule,
+        JobsModule.forRoot(config),
         DetectionModule,
         RecipesModule,
         DatasetsModule,

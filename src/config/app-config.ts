@@ -48,6 +48,16 @@ export interface AppConfig {
     sweepIntervalSeconds: number;
     debugSleep: boolean;
     detectorModel: string | null;
+    /** BDI_REDIS_URL: set → jobs live in Redis and run through BullMQ; null → embedded SQLite runner. */
+    redisUrl: string | null;
+    /** Prefix of every Redis key of this deployment (several deployments can share one Redis). */
+    redisPrefix: string;
+    /** This node's name on job records, /health and /metrics. */
+    nodeId: string;
+    /** BullMQ lock of a running job; a node silent this long is presumed dead and its job re-run. */
+    lockMs: number;
+    /** Times a job may be re-run after its node died before it ends failed/interrupted. */
+    maxStalled: number;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   version: string;

@@ -44,6 +44,20 @@ function readYamlFallbacks(file: string | null): Record<string, unknown> {
   return fallbacks;
 }
 
+/** redis://[user:pass@]host:port[/db] or rediss://…; anything else stops the boot naming the variable. */
+function readRedisUrl(raw: string | null): string | null {
+  if (raw === null || raw.trim() === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('BDI_REDIS_URL', `is not a URL: ${raw}`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError('BDI_REDIS_URL', `must be a redis:// or rediss:// URL, got ${raw}`);
+  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,2}$/.test(url.pathname)) throw new ConfigError('BDI_REDIS_URL', `database must be a number: ${raw}`);
+  return raw;
+}
+
 function readPackageVersion(): string {
   try {
     const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version?: string };
@@ -138,10 +152,16 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
       }),
       ttlSeconds: read.number(['JOBS_TTL_SECONDS'], 1800, { min: 0 }),
       maxItems: read.number(['JOBS_MAX_ITEMS'], 200, { min: 1, integer: true }),
-      concurrency: read.number(['JOBS_CONCURRENCY'], workers, { min: 1, max: 256, integer: true }),
+      // 0: an API-only node (Redis mode): it accepts jobs and never runs them.
+      concurrency: read.number(['JOBS_CONCURRENCY'], workers, { min: 0, max: 256, integer: true }),
       sweepIntervalSeconds: read.number(['JOBS_SWEEP_INTERVAL_SECONDS'], 30, { min: 0.05 }),
       debugSleep: read.boolean(['BDI_DEBUG_SLEEP'], false),
       detectorModel: read.optionalString(['BDI_DETECTOR_MODEL']),
+      redisUrl: readRedisUrl(read.optionalString(['BDI_REDIS_URL'])),
+      redisPrefix: read.string(['BDI_REDIS_PREFIX'], 'bdi'),
+      nodeId: read.string(['BDI_NODE_ID'], `${os.hostname()}-${process.pid}`),
+      lockMs: read.number(['BDI_JOBS_LOCK_MS'], 30_000, { min: 200, integer: true }),
+      maxStalled: read.number(['BDI_JOBS_MAX_STALLED'], 1, { min: 0, max: 100, integer: true }),
     },
     logLevel: read.oneOf(['LOG_LEVEL'], LOG_LEVELS, 'info'),
     version: readPackageVersion(),

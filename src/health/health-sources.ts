@@ -10,6 +10,11 @@ export interface EngineHealth {
 }
 
 export interface JobsHealth {
+  /** Where jobs live: the embedded SQLite runner or Redis/BullMQ. */
+  backend: 'sqlite' | 'redis';
+  /** Connection to the job store: always `up` for SQLite; the Redis client's state otherwise. */
+  connection: 'up' | 'down';
+  node: string;
   jobsInMemory: number;
   idempotencyKeysInMemory: number;
   countsByStatus: Record<string, number>;
@@ -20,7 +25,9 @@ export interface EngineHealthSource {
 }
 
 export interface JobsHealthSource {
-  jobsHealth(): JobsHealth;
+  jobsHealth(): JobsHealth | Promise<JobsHealth>;
+  /** Whether the job store answers now (always true for SQLite). */
+  jobsConnected(): boolean;
 }
 
 export const ENGINE_HEALTH = Symbol('ENGINE_HEALTH');

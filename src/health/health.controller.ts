@@ -34,7 +34,7 @@ export class HealthController {
   @ApiOperation({ summary: 'Readiness: the worker pool and the backbone are loaded (503 otherwise)' })
   @ApiOkResponse({ type: ReadinessResponse })
   ready(): ReadinessResponse {
-    if (!this.health.isReady()) throw new ApiError('not_ready', 'Worker pool or backbone not loaded yet');
+    if (!this.health.isReady()) throw new ApiError('not_ready', 'Worker pool or backbone not loaded yet, or the job store (Redis) unreachable');
     return { status: 'ready', requestId: currentRequestContext()?.requestId ?? '' };
   }
 }

@@ -18,6 +18,7 @@ export interface HealthBody {
   idempotencyKeysInMemory: number;
   jobRunTimeoutSec: number;
   jobs: Record<string, number>;
+  jobsBackend: { backend: 'sqlite' | 'redis'; connection: 'up' | 'down'; node: string };
   request_id: string;
   recipe_id: string;
   requestId: string;
@@ -32,9 +33,9 @@ export class HealthService {
   ) {}
 
   /** Merged body of both originals' /health. */
-  health(requestId: string, recipeId: string): HealthBody {
+  async health(requestId: string, recipeId: string): Promise<HealthBody> {
     const engine = this.engine?.engineHealth();
-    const jobs = this.jobs?.jobsHealth();
+    const jobs = await this.jobs?.jobsHealth();
     const device = engine?.device ?? 'cpu';
     return {
       status: 'ok',
@@ -50,14 +51,15 @@ export class HealthService {
       idempotencyKeysInMemory: jobs?.idempotencyKeysInMemory ?? 0,
       jobRunTimeoutSec: this.config.jobs.runTimeoutSeconds,
       jobs: jobs?.countsByStatus ?? {},
+      jobsBackend: { backend: jobs?.backend ?? 'sqlite', connection: jobs?.connection ?? 'up', node: jobs?.node ?? this.config.jobs.nodeId },
       request_id: requestId,
       recipe_id: recipeId,
       requestId,
     };
   }
 
-  /** Ready when the worker pool is up and every worker loaded the backbone. */
+  /** Ready when the worker pool is up, every worker loaded the backbone and the job store answers. */
   isReady(): boolean {
-    return this.engine?.engineHealth().ready ?? false;
+    return (this.engine?.engineHealth().ready ?? false) && (this.jobs?.jobsConnected() ?? true);
   }
 }

@@ -18,13 +18,14 @@ export interface ClaimedJob {
   timeoutMs: number;
 }
 
+/** The job store's side of a run: synchronous for SQLite, asynchronous for Redis. */
 export interface JobLifecycle {
   /** pending → running; null when the job is no longer pending (canceled, evicted) or cannot run. */
-  claim(jobId: string): ClaimedJob | null;
-  succeed(jobId: string, result: JsonObject): void;
-  fail(jobId: string, error: unknown): void;
+  claim(jobId: string): ClaimedJob | null | Promise<ClaimedJob | null>;
+  succeed(jobId: string, result: JsonObject): void | Promise<void>;
+  fail(jobId: string, error: unknown): void | Promise<void>;
   /** running → timeout, at the deadline. */
-  expire(jobId: string): void;
+  expire(jobId: string): void | Promise<void>;
 }
 
 export type JobAbortKind = 'canceled' | 'timeout' | 'shutdown';
@@ -111,14 +112,28 @@ export class JobRunner {
     while (!this.stopped && this.busySlots < this.config.jobs.concurrency && this.queue.length > 0) {
       const jobId = this.queue.shift()!;
       this.queued.delete(jobId);
-      const claimed = this.lifecycle?.claim(jobId) ?? null;
-      if (!claimed) continue;
       this.busySlots += 1;
-      void this.execute(claimed).finally(() => {
+      void this.runNow(jobId).finally(() => {
         this.busySlots -= 1;
         this.schedulePump();
       });
     }
+  }
+
+  /**
+   * Claims and runs one job now, outside the FIFO queue; resolves when its outcome is written (or abandoned). The
+   * BullMQ worker calls this for each job it receives; the FIFO pump calls it for each queued id.
+   */
+  async runNow(jobId: string): Promise<void> {
+    if (this.stopped || this.running.has(jobId)) return;
+    let claimed: ClaimedJob | null;
+    try {
+      claimed = (await this.lifecycle?.claim(jobId)) ?? null;
+    } catch (error) {
+      this.logger.error({ err: error, jobId }, 'job claim failed');
+      return;
+    }
+    if (claimed && !this.stopped) await this.execute(claimed);
   }
 
   private async execute(job: ClaimedJob): Promise<void> {
@@ -126,7 +141,13 @@ export class JobRunner {
     const controller = new AbortController();
     const deadline = setTimeout(() => {
       if (this.stopped) return;
-      lifecycle.expire(job.id);
+      const failed = (error: unknown) => this.logger.error({ err: error, jobId: job.id }, 'job timeout bookkeeping failed');
+      try {
+        // Written before the abort when the store is synchronous (SQLite), so the abort never races the timeout.
+        void lifecycle.expire(job.id)?.catch(failed);
+      } catch (error) {
+        failed(error);
+      }
       controller.abort(new JobAbortReason('timeout'));
     }, job.timeoutMs);
     this.running.set(job.id, { controller, deadline });
@@ -146,8 +167,8 @@ export class JobRunner {
         if (outcome.ok === 'abandoned') this.logger.warn({ jobId: job.id }, 'job handler ignored its abort signal');
         return;
       }
-      if (outcome.ok === true) lifecycle.succeed(job.id, outcome.value);
-      else if (outcome.ok === false) lifecycle.fail(job.id, outcome.error);
+      if (outcome.ok === true) await lifecycle.succeed(job.id, outcome.value);
+      else if (outcome.ok === false) await lifecycle.fail(job.id, outcome.error);
     } catch (error) {
       // A lifecycle write failing (e.g. database closed) must not take the queue down.
       this.logger.error({ err: error, jobId: job.id }, 'job bookkeeping failed');

@@ -19,6 +19,7 @@ interface JobRow {
   retry_of: string | null;
   idempotency_key: string | null;
   request_id: string;
+  node: string | null;
 }
 
 interface FullJobRow extends JobRow {
@@ -44,14 +45,15 @@ CREATE TABLE IF NOT EXISTS jobs (
   request_id      TEXT    NOT NULL,
   fingerprint     TEXT    NOT NULL,
   payload         TEXT    NOT NULL,
-  result          TEXT
+  result          TEXT,
+  node            TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_status_seq ON jobs (status, seq);
 CREATE INDEX IF NOT EXISTS jobs_finished_at ON jobs (finished_at) WHERE finished_at IS NOT NULL;
 `;
 
 const SUMMARY_COLUMNS =
-  'seq, id, task, status, created_at, started_at, finished_at, error, error_code, retry_of, idempotency_key, request_id';
+  'seq, id, task, status, created_at, started_at, finished_at, error, error_code, retry_of, idempotency_key, request_id, node';
 
 export interface ListQuery {
   status?: JobStatus;
@@ -85,6 +87,9 @@ export class JobRepository {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // Databases of versions before the node column.
+    const columns = this.db.prepare<[], { name: string }>(`PRAGMA table_info(jobs)`).all();
+    if (!columns.some((c) => c.name === 'node')) this.db.exec('ALTER TABLE jobs ADD COLUMN node TEXT');
     this.statements = this.prepare();
   }
 
@@ -98,7 +103,7 @@ export class JobRepository {
       byId: db.prepare<[string], FullJobRow>(`SELECT * FROM jobs WHERE id = ?`),
       summaryById: db.prepare<[string], JobRow>(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE id = ?`),
       byKey: db.prepare<[string], FullJobRow>(`SELECT * FROM jobs WHERE idempotency_key = ?`),
-      start: db.prepare(`UPDATE jobs SET status = 'running', started_at = ? WHERE id = ? AND status = 'pending'`),
+      start: db.prepare(`UPDATE jobs SET status = 'running', started_at = ?, node = ? WHERE id = ? AND status = 'pending'`),
       pendingIds: db.prepare<[], { id: string }>(`SELECT id FROM jobs WHERE status = 'pending' ORDER BY seq ASC`),
       deleteExpired: db.prepare(`DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at <= ?`),
       count: db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM jobs`),
@@ -161,8 +166,8 @@ export class JobRepository {
   }
 
   /** pending → running. False when the job is gone or no longer pending (canceled, evicted). */
-  markRunning(id: string, startedAt: number): boolean {
-    return this.statements.start.run(startedAt, id).changes === 1;
+  markRunning(id: string, startedAt: number, node: string | null = null): boolean {
+    return this.statements.start.run(startedAt, node, id).changes === 1;
   }
 
   /** Moves a job to a terminal status only if it is currently in one of `from`. */
@@ -241,6 +246,7 @@ function toSummary(row: JobRow): JobSummary {
     retryOf: row.retry_of,
     idempotencyKey: row.idempotency_key,
     requestId: row.request_id,
+    node: row.node,
   };
 }
 

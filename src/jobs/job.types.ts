@@ -32,6 +32,8 @@ export interface JobSummary {
   idempotencyKey: string | null;
   /** X-Request-Id of the request that created the job; the run's logs and results carry it. */
   requestId: string;
+  /** The node that ran or is running the job (BDI_NODE_ID); null while pending. */
+  node: string | null;
 }
 
 export interface JobRecord extends JobSummary {

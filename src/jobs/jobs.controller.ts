@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiError } from '../common/errors/api-error';
@@ -14,12 +14,12 @@ import {
 } from './dto/job.response';
 import { ListJobsQuery } from './dto/list-jobs.query';
 import { JobSummary, JsonObject } from './job.types';
-import { JobsService } from './jobs.service';
+import { JOBS_API, JobsApi } from './jobs-api';
 
 @ApiTags('jobs')
 @Controller('jobs')
 export class JobsController {
-  constructor(private readonly jobs: JobsService) {}
+  constructor(@Inject(JOBS_API) private readonly jobs: JobsApi) {}
 
   @Post()
   @HttpCode(200)
@@ -32,14 +32,14 @@ export class JobsController {
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Alternative to body.idempotencyKey' })
   @ApiBody({ type: CreateJobDto })
   @ApiOkResponse({ type: JobAcceptedResponse })
-  create(
+  async create(
     @Body() body: CreateJobDto,
     @Headers('idempotency-key') headerKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
-  ): JobAcceptedResponse {
+  ): Promise<JobAcceptedResponse> {
     const requestId = requestIdOfThisRequest();
     const { fields, location } = taskFieldsOf(body);
-    const { job, replayed } = this.jobs.create({
+    const { job, replayed } = await this.jobs.create({
       task: body.task,
       fields,
       fieldsLocation: location,
@@ -56,8 +56,8 @@ export class JobsController {
     description: 'Errors: 400 invalid_pagination (details.limit), 400 invalid_cursor (details.cursor), 422 validation_error.',
   })
   @ApiOkResponse({ type: JobListResponse })
-  list(@Query() query: ListJobsQuery): JobListResponse {
-    const page = this.jobs.list(query);
+  async list(@Query() query: ListJobsQuery): Promise<JobListResponse> {
+    const page = await this.jobs.list(query);
     return { items: page.items.map(toItem), nextCursor: page.nextCursor, requestId: requestIdOfThisRequest() };
   }
 
@@ -65,8 +65,8 @@ export class JobsController {
   @ApiOperation({ summary: 'One job' })
   @ApiOkResponse({ type: JobResponse })
   @ApiNotFoundResponse({ description: 'job_not_found' })
-  get(@Param('jobId') jobId: string): JobResponse {
-    return { ...toItem(this.jobs.get(jobId)), requestId: requestIdOfThisRequest() };
+  async get(@Param('jobId') jobId: string): Promise<JobResponse> {
+    return { ...toItem(await this.jobs.get(jobId)), requestId: requestIdOfThisRequest() };
   }
 
   @Get(':jobId/result')
@@ -77,7 +77,7 @@ export class JobsController {
   @ApiOkResponse({ type: JobResultResponse })
   @ApiNotFoundResponse({ description: 'job_not_found' })
   @ApiConflictResponse({ description: 'job_failed | job_timeout | job_canceled | job_not_completed' })
-  result(@Param('jobId') jobId: string): JsonObject {
+  result(@Param('jobId') jobId: string): Promise<JsonObject> | JsonObject {
     return this.jobs.result(jobId);
   }
 
@@ -88,8 +88,8 @@ export class JobsController {
   })
   @ApiOkResponse({ type: JobRequestResponse })
   @ApiNotFoundResponse({ description: 'job_not_found' })
-  request(@Param('jobId') jobId: string): JobRequestResponse {
-    const { job, payload } = this.jobs.request(jobId);
+  async request(@Param('jobId') jobId: string): Promise<JobRequestResponse> {
+    const { job, payload } = await this.jobs.request(jobId);
     return { jobId: job.id, task: job.task, request: payload, requestId: requestIdOfThisRequest() };
   }
 
@@ -99,8 +99,8 @@ export class JobsController {
   @ApiOkResponse({ type: JobResponse })
   @ApiNotFoundResponse({ description: 'job_not_found' })
   @ApiConflictResponse({ description: 'job_not_cancelable (details.status: done | failed | timeout)' })
-  cancel(@Param('jobId') jobId: string): JobResponse {
-    return { ...toItem(this.jobs.cancel(jobId)), requestId: requestIdOfThisRequest() };
+  async cancel(@Param('jobId') jobId: string): Promise<JobResponse> {
+    return { ...toItem(await this.jobs.cancel(jobId)), requestId: requestIdOfThisRequest() };
   }
 
   @Post(':jobId/retry')
@@ -109,9 +109,9 @@ export class JobsController {
   @ApiOkResponse({ type: JobAcceptedResponse })
   @ApiNotFoundResponse({ description: 'job_not_found' })
   @ApiConflictResponse({ description: 'job_not_retryable (details.status: pending | running | done)' })
-  retry(@Param('jobId') jobId: string): JobAcceptedResponse {
+  async retry(@Param('jobId') jobId: string): Promise<JobAcceptedResponse> {
     const requestId = requestIdOfThisRequest();
-    const job = this.jobs.retry(jobId, requestId);
+    const job = await this.jobs.retry(jobId, requestId);
     return { jobId: job.id, status: job.status, acceptedAt: iso(job.createdAt), requestId, retryOf: jobId };
   }
 }
@@ -170,5 +170,6 @@ function toItem(job: JobSummary): JobItemResponse {
     error: job.error,
     errorCode: job.errorCode,
     retryOf: job.retryOf,
+    node: job.node,
   };
 }

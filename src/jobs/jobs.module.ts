@@ -1,27 +1,39 @@
-import { Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { JOBS_HEALTH } from '../health/health-sources';
 import { JobRepository } from './job.repository';
 import { JobRunner } from './job-runner';
 import { JobTaskRegistry } from './job-task-registry';
+import { JOBS_API } from './jobs-api';
 import { JOBS_CLOCK, systemClock } from './jobs.clock';
 import { JobsController } from './jobs.controller';
 import { JobsService } from './jobs.service';
+import { RedisJobsService } from './redis/redis-jobs.service';
 
-// Global: the task registry is needed by every module that contributes a job task, and /health reads JOBS_HEALTH.
+/**
+ * /jobs and the job backend: the embedded SQLite runner (JobsService) by default, Redis + BullMQ
+ * (RedisJobsService) when BDI_REDIS_URL is set. Both run tasks through the same JobTaskRegistry and JobRunner.
+ */
+// Global: /health reads JOBS_HEALTH.
 @Global()
-@Module({
-  imports: [DiscoveryModule],
-  controllers: [JobsController],
-  providers: [
-    { provide: JobRepository, useFactory: (config: AppConfig) => new JobRepository(config.jobs.dbPath), inject: [APP_CONFIG] },
-    { provide: JOBS_CLOCK, useValue: systemClock },
-    JobRunner,
-    JobTaskRegistry,
-    JobsService,
-    { provide: JOBS_HEALTH, useExisting: JobsService },
-  ],
-  exports: [JobTaskRegistry, JobsService, JOBS_HEALTH],
-})
-export class JobsModule {}
+@Module({})
+export class JobsModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const backend: Provider[] = config.jobs.redisUrl
+      ? [RedisJobsService, { provide: JOBS_API, useExisting: RedisJobsService }, { provide: JOBS_HEALTH, useExisting: RedisJobsService }]
+      : [
+          { provide: JobRepository, useFactory: (c: AppConfig) => new JobRepository(c.jobs.dbPath), inject: [APP_CONFIG] },
+          JobsService,
+          { provide: JOBS_API, useExisting: JobsService },
+          { provide: JOBS_HEALTH, useExisting: JobsService },
+        ];
+    return {
+      module: JobsModule,
+      imports: [DiscoveryModule],
+      controllers: [JobsController],
+      providers: [{ provide: JOBS_CLOCK, useValue: systemClock }, JobRunner, JobTaskRegistry, ...backend],
+      exports: [JobTaskRegistry, JOBS_API, JOBS_HEALTH],
+    };
+  }
+}

@@ -14,7 +14,7 @@ import { payloadFingerprint } from './job-fingerprint';
 import { JobRepository } from './job.repository';
 import { ClaimedJob, JobLifecycle, JobRunner } from './job-runner';
 import { JobTaskRegistry } from './job-task-registry';
-import { JOB_STATUSES, JobStatus, JobSummary, JsonObject, RETRYABLE_STATUSES } from './job.types';
+import { JOB_STATUSES, JobRecord, JobStatus, JobSummary, JsonObject, RETRYABLE_STATUSES } from './job.types';
 import { JOBS_CLOCK, JobsClock } from './jobs.clock';
 import { MetricsService } from '../metrics/metrics.service';
 
@@ -124,18 +124,7 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
     this.sweepExpired();
     const job = this.repository.find(jobId);
     if (!job) throw notFound(jobId);
-    switch (job.status) {
-      case 'failed':
-        throw new ApiError('job_failed', job.error ?? undefined, { jobId });
-      case 'timeout':
-        throw new ApiError('job_timeout', job.error ?? undefined, { jobId });
-      case 'canceled':
-        throw new ApiError('job_canceled', job.error ?? undefined, { jobId });
-      case 'done':
-        return { ...(job.result ?? {}), jobId };
-      default:
-        throw new ApiError('job_not_completed', undefined, { jobId, status: job.status });
-    }
+    return resultOf(job);
   }
 
   /** The stored request of a job (task fields after validation, image data included), as retry re-submits it. */
@@ -190,23 +179,15 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
     return outcome.job;
   }
 
-  list(query: { status?: JobStatus; limit?: number; cursor?: string }): JobPage {
-    const limit = query.limit ?? 20;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-      throw new ApiError('invalid_pagination', undefined, { limit });
-    }
-    let beforeSeq: number | undefined;
-    if (query.cursor !== undefined && query.cursor !== '') {
-      const seq = decodeJobCursor(query.cursor);
-      if (seq === null) throw new ApiError('invalid_cursor', undefined, { cursor: query.cursor });
-      beforeSeq = seq;
-    }
+  list(query: JobListQuery): JobPage {
+    const { limit, beforeSeq } = pageOf(query);
     this.sweepExpired();
     // One extra row tells whether another page exists without a COUNT.
-    const rows = this.repository.list({ status: query.status, beforeSeq, limit: limit + 1 });
-    const items = rows.slice(0, limit);
-    const nextCursor = rows.length > limit ? encodeJobCursor(items[items.length - 1].seq) : null;
-    return { items, nextCursor };
+    return toPage(this.repository.list({ status: query.status, beforeSeq, limit: limit + 1 }), limit);
+  }
+
+  jobsConnected(): boolean {
+    return true;
   }
 
   jobsHealth(): JobsHealth {
@@ -214,6 +195,9 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
     const counts = this.repository.countsByStatus();
     const countsByStatus = Object.fromEntries(JOB_STATUSES.map((status) => [status, counts[status] ?? 0]));
     return {
+      backend: 'sqlite',
+      connection: 'up',
+      node: this.config.jobs.nodeId,
       jobsInMemory: Object.values(countsByStatus).reduce((sum, n) => sum + n, 0),
       idempotencyKeysInMemory: this.repository.idempotencyKeyCount(),
       countsByStatus,
@@ -230,7 +214,7 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
       if (this.repository.markRunning(jobId, this.clock.now())) this.fail(jobId, new ApiError('unsupported_task', undefined, { task: job.task }));
       return null;
     }
-    if (!this.repository.markRunning(jobId, this.clock.now())) return null;
+    if (!this.repository.markRunning(jobId, this.clock.now(), this.config.jobs.nodeId)) return null;
     // The stored payload is the one the task's parser produced at creation (validated once).
     return {
       id: job.id,
@@ -289,16 +273,61 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
   }
 }
 
-function notFound(jobId: string): ApiError {
+export interface JobListQuery {
+  status?: JobStatus;
+  limit?: number;
+  cursor?: string;
+}
+
+/** The limit and keyset position of a list request (400 invalid_pagination / invalid_cursor). */
+export function pageOf(query: JobListQuery): { limit: number; beforeSeq: number | undefined } {
+  const limit = query.limit ?? 20;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new ApiError('invalid_pagination', undefined, { limit });
+  }
+  let beforeSeq: number | undefined;
+  if (query.cursor !== undefined && query.cursor !== '') {
+    const seq = decodeJobCursor(query.cursor);
+    if (seq === null) throw new ApiError('invalid_cursor', undefined, { cursor: query.cursor });
+    beforeSeq = seq;
+  }
+  return { limit, beforeSeq };
+}
+
+/** `limit + 1` rows → the page and the cursor of the next one. */
+export function toPage(rows: JobSummary[], limit: number): JobPage {
+  const items = rows.slice(0, limit);
+  const nextCursor = rows.length > limit ? encodeJobCursor(items[items.length - 1].seq) : null;
+  return { items, nextCursor };
+}
+
+/** The task's result plus jobId; a job that is not done answers with the reason (checked in the original's order). */
+export function resultOf(job: JobRecord): JsonObject {
+  const jobId = job.id;
+  switch (job.status) {
+    case 'failed':
+      throw new ApiError('job_failed', job.error ?? undefined, { jobId });
+    case 'timeout':
+      throw new ApiError('job_timeout', job.error ?? undefined, { jobId });
+    case 'canceled':
+      throw new ApiError('job_canceled', job.error ?? undefined, { jobId });
+    case 'done':
+      return { ...(job.result ?? {}), jobId };
+    default:
+      throw new ApiError('job_not_completed', undefined, { jobId, status: job.status });
+  }
+}
+
+export function notFound(jobId: string): ApiError {
   return new ApiError('job_not_found', undefined, { jobId });
 }
 
-function describeFailure(error: unknown): { code: string; message: string } {
+export function describeFailure(error: unknown): { code: string; message: string } {
   if (error instanceof ApiError || isCodedError(error)) return { code: error.code, message: error.message };
   return { code: 'internal_error', message: ERROR_CODES.internal_error.message };
 }
 
-function toJsonObject(value: unknown): JsonObject {
+export function toJsonObject(value: unknown): JsonObject {
   // Round-trip through JSON: the stored payload is exactly what a retry or a restart will read back.
   const json: unknown = JSON.parse(JSON.stringify(value ?? {}));
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('task payload must be a JSON object');

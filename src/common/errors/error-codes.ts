@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   internal_error: { status: 500, message: 'Internal server error' },
   overloaded: { status: 503, message: 'Server is busy; retry later' },
   not_ready: { status: 503, message: 'Service is not ready' },
+  queue_unavailable: { status: 503, message: 'Job queue (Redis) unavailable; retry later' },
 
   // inspection (BrakeDiscInspector-compatible)
   invalid_recipe_id: { status: 400, message: 'Invalid recipe_id' },

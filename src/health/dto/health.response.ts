@@ -16,6 +16,8 @@ export class HealthResponse {
   @ApiProperty() jobRunTimeoutSec!: number;
   @ApiProperty({ description: 'Jobs by status', type: 'object', additionalProperties: { type: 'number' } })
   jobs!: Record<string, number>;
+  @ApiProperty({ description: "Job backend (sqlite|redis), its connection state (up|down) and this node's id (BDI_NODE_ID)", example: { backend: 'sqlite', connection: 'up', node: 'host-1234' } })
+  jobsBackend!: { backend: 'sqlite' | 'redis'; connection: 'up' | 'down'; node: string };
   @ApiProperty() request_id!: string;
   @ApiProperty() recipe_id!: string;
   @ApiProperty() requestId!: string;

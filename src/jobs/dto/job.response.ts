@@ -26,6 +26,8 @@ export class JobItemResponse {
   })
   errorCode!: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'The job this one retries' }) retryOf!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'The node (BDI_NODE_ID) that ran or is running the job; null while pending' })
+  node!: string | null;
 }
 
 export class JobResponse extends JobItemResponse {

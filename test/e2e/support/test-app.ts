@@ -1,5 +1,6 @@
 import { DynamicModule, Type } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,6 +32,7 @@ export async function startTestApp(
       BDI_WORKERS: '1',
       LOG_LEVEL: 'silent',
       BDI_CONFIG_FILE: '',
+      ...redisBackend(modelsDir),
       ...env,
     },
     { cwd: root },
@@ -47,6 +49,16 @@ export async function startTestApp(
       if (!options.modelsDir) fs.rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * With BDI_TEST_REDIS_URL set (see support/redis-server.ts withRedisBackend), apps use the Redis job backend; the key
+ * prefix follows the models directory, so an app restarted on the same directory finds its jobs again.
+ */
+function redisBackend(modelsDir: string): Record<string, string> {
+  const url = process.env.BDI_TEST_REDIS_URL;
+  if (!url) return {};
+  return { BDI_REDIS_URL: url, BDI_REDIS_PREFIX: `bdi-test-${createHash('sha1').update(modelsDir).digest('hex').slice(0, 12)}` };
 }
 
 /** Lines of the diagnostics JSONL written so far. */
