@@ -1,17 +1,29 @@
 import { Module } from '@nestjs/common';
+import { InferencePoolService } from '../pool/pool.service';
+import { PoolModule } from '../pool/pool.module';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { InferencePoolService } from './inference-pool.service';
+import { CalibrationService } from './calibration.service';
+import { FitService } from './fit.service';
 import { InferenceController } from './inference.controller';
-import { InferenceService } from './inference.service';
 import { InferenceTasks } from './inference.tasks';
 import { INSPECTION_ENGINE, InspectionEngine } from './inspection-engine';
+import { InspectionDiagnostics } from './inspection-diagnostics.service';
+import { ModelArtifacts } from './model-artifacts.service';
+import { ModelStateService } from './model-state.service';
 import { MultipartInterceptor } from './multipart.interceptor';
+import { ScoringService } from './scoring.service';
 
 /** /fit_ok, /calibrate_ng, /infer, /infer_dataset, /calibrate_dataset, /manifest, /state and their job tasks. */
 @Module({
+  imports: [PoolModule],
   controllers: [InferenceController],
   providers: [
-    InferenceService,
+    InspectionDiagnostics,
+    ModelArtifacts,
+    FitService,
+    CalibrationService,
+    ScoringService,
+    ModelStateService,
     InferenceTasks,
     MultipartInterceptor,
     {
@@ -19,12 +31,11 @@ import { MultipartInterceptor } from './multipart.interceptor';
       inject: [InferencePoolService, APP_CONFIG],
       useFactory: (pool: InferencePoolService, config: AppConfig): InspectionEngine => ({
         size: Math.max(1, config.inference.workers),
-        // Jobs (they carry a signal) wait for queue room; synchronous routes get 503 `overloaded` at once.
-        fit: (input, options) => pool.run('fit', input, { signal: options?.signal, waitForCapacity: options?.signal !== undefined }),
-        infer: (input, options) => pool.run('infer', input, { signal: options?.signal, waitForCapacity: options?.signal !== undefined }),
+        fit: (input, options) => pool.run('fit', input, options),
+        infer: (input, options) => pool.run('infer', input, options),
       }),
     },
   ],
-  exports: [InferenceService],
+  exports: [FitService, CalibrationService, ScoringService, ModelStateService],
 })
 export class InferenceModule {}
