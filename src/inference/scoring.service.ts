@@ -159,7 +159,7 @@ export class ScoringService {
         score,
         threshold,
         token_shape: output.tokenShape,
-        heatmap_png_base64: withHeatmap && output.heatmapPng ? Buffer.from(output.heatmapPng).toString('base64') : null,
+        heatmap_png_base64: withHeatmap && output.heatmapPngBase64 ? output.heatmapPngBase64 : null,
         regions,
         request_id: input.requestId,
         recipe_id: input.recipeId,
@@ -210,7 +210,7 @@ export class ScoringService {
         item.score = output.score;
         item.regions = output.regions ?? [];
         item.n_regions = (output.regions ?? []).length;
-        if (input.includeHeatmap && output.heatmapPng) item.heatmap_png_base64 = Buffer.from(output.heatmapPng).toString('base64');
+        if (input.includeHeatmap && output.heatmapPngBase64) item.heatmap_png_base64 = output.heatmapPngBase64;
       }
       return item;
     });
