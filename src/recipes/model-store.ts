@@ -319,8 +319,17 @@ export class ModelStore implements OnModuleInit {
       for (const [key, value] of Object.entries(defaults)) if (!(key in meta)) meta[key] = value;
       // Meta first: the image is what makes a sample listed, so a crash between the two writes leaves an unlisted
       // meta rather than a listed image without its mm_per_px/shape.
-      await writeFileAtomic(path.join(dir, `${stemOf(name)}.json`), pythonJsonDumps(meta));
-      await writeFileAtomic(path.join(dir, name), sample.bytes);
+      try {
+        await writeFileAtomic(path.join(dir, `${stemOf(name)}.json`), pythonJsonDumps(meta));
+        await writeFileAtomic(path.join(dir, name), sample.bytes);
+      } catch (error) {
+        // All or nothing per request (e.g. the disk filled up half-way): remove what this request already stored.
+        for (const stored of [...saved, name]) {
+          await fsp.rm(path.join(dir, stored), { force: true });
+          await fsp.rm(path.join(dir, `${stemOf(stored)}.json`), { force: true });
+        }
+        throw error;
+      }
       saved.push(name);
     }
     return saved;
