@@ -57,8 +57,14 @@ function fromHttpException(exception: HttpException, req: Request): ApiError {
 
 function fromBodyParser(error: BodyParserError, req: Request): ApiError | undefined {
   switch (error.type) {
-    case 'entity.too.large':
-      return new ApiError('payload_too_large', undefined, { path: req.path });
+    case 'entity.too.large': {
+      const limit = (error as { limit?: unknown }).limit;
+      if (typeof limit !== 'number') return new ApiError('payload_too_large', undefined, { path: req.path });
+      return new ApiError('payload_too_large', `Payload too large: the body exceeds the limit of ${limit} bytes (1.4 × BDI_MAX_UPLOAD_MB)`, {
+        path: req.path,
+        limit_bytes: limit,
+      });
+    }
     case 'entity.parse.failed':
       return new ApiError('validation_error', undefined, {
         errors: [{ loc: ['body'], field: 'body', message: 'Body is not valid JSON' }],
