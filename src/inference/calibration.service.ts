@@ -7,6 +7,7 @@ import { percentile } from '../engine/percentile';
 import { DatasetLabel, ModelStore } from '../recipes/model-store';
 import { PyFloat, pythonUtcIso } from '../recipes/python-float';
 import { memoryNotFitted } from './engine-errors';
+import { EngineRunOptions, INTERACTIVE } from './inspection-engine';
 import { InspectionDiagnostics, elapsedMs } from './inspection-diagnostics.service';
 import { CalibrateDatasetInput, CalibrateNgInput } from './inference.types';
 import { ModelArtifacts, memoryRef } from './model-artifacts.service';
@@ -84,7 +85,7 @@ export class CalibrationService {
 
   // ================================================================= /calibrate_dataset
 
-  async calibrateDataset(input: CalibrateDatasetInput, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  async calibrateDataset(input: CalibrateDatasetInput, run: EngineRunOptions = INTERACTIVE): Promise<Record<string, unknown>> {
     checkPercentile(input.scorePercentile);
     const probe = await this.artifacts.probe(input);
     this.artifacts.assertNoRefusedFallback(input, probe);
@@ -100,7 +101,7 @@ export class CalibrationService {
         wantHeatmap: false,
         route: '/calibrate_dataset',
         abortMessage: 'Calibration aborted',
-        signal,
+        run,
       });
       return scored.map((s) => s.output?.score).filter((s): s is number => s !== undefined && s !== null && Number.isFinite(s));
     };

@@ -1,16 +1,22 @@
-// The part of the worker pool the inspection service uses. InferencePoolService provides it; unit tests can
-// pass a typed fake.
+// The part of the worker pool the inspection services use. InferencePoolService provides it; unit specs pass a
+// typed fake (inspection-engine.fake.ts).
 import type { FitInput, FitOutput, InferInput, InferOutput } from '../engine/pool-protocol';
+import type { PoolPriority } from '../pool/pool.service';
 
+/** How one operation uses the pool: its priority and, for a job, the signal that aborts it. */
 export interface EngineRunOptions {
   signal?: AbortSignal;
+  priority: PoolPriority;
 }
+
+/** A synchronous HTTP request: 503 when the pool is full. */
+export const INTERACTIVE: EngineRunOptions = { priority: 'interactive' };
 
 export interface InspectionEngine {
   /** Worker threads: bounds the parallelism of dataset inference. */
   readonly size: number;
-  fit(input: FitInput, options?: EngineRunOptions): Promise<FitOutput>;
-  infer(input: InferInput, options?: EngineRunOptions): Promise<InferOutput>;
+  fit(input: FitInput, options: EngineRunOptions): Promise<FitOutput>;
+  infer(input: InferInput, options: EngineRunOptions): Promise<InferOutput>;
 }
 
 export const INSPECTION_ENGINE = Symbol('INSPECTION_ENGINE');

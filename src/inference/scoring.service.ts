@@ -11,7 +11,7 @@ import { MODEL_OR_POOL_FAILURES, MemoryRoute, calibrationMissing, itemErrorMessa
 import { checkShape } from './roi-shape';
 import { probeImage } from './image-probe';
 import { parseShape, withBoxFields } from './infer-wire';
-import { INSPECTION_ENGINE, InspectionEngine } from './inspection-engine';
+import { EngineRunOptions, INSPECTION_ENGINE, INTERACTIVE, InspectionEngine } from './inspection-engine';
 import { FIT_RULE, InspectionDiagnostics, elapsedMs } from './inspection-diagnostics.service';
 import { InferDatasetInput, InferRequestInput, InferResult, ParsedShape } from './inference.types';
 import { mapBounded } from './map-bounded';
@@ -50,7 +50,7 @@ export class ScoringService {
   async scoreSample(
     model: ScoringModel,
     image: { bytes: Uint8Array; mmPerPx: number; shape: ParsedShape },
-    options: { wantHeatmap: boolean; route: MemoryRoute; signal?: AbortSignal },
+    options: { wantHeatmap: boolean; route: MemoryRoute; run: EngineRunOptions },
   ): Promise<InferOutput> {
     try {
       return await this.engine.infer(
@@ -64,7 +64,7 @@ export class ScoringService {
           mmPerPx: image.mmPerPx,
           wantHeatmap: options.wantHeatmap,
         },
-        { signal: options.signal },
+        options.run,
       );
     } catch (error) {
       throw mapEngineError(error, options.route, this.store.root);
@@ -80,14 +80,14 @@ export class ScoringService {
     base: DatasetBase | null,
     work: ReadonlyArray<{ label: DatasetLabel; filename: string }>,
     model: ScoringModel,
-    options: { defaultMmPerPx: unknown; wantHeatmap: boolean; route: MemoryRoute; abortMessage: string; signal?: AbortSignal },
+    options: { defaultMmPerPx: unknown; wantHeatmap: boolean; route: MemoryRoute; abortMessage: string; run: EngineRunOptions },
   ): Promise<ScoredSample[]> {
-    const { signal } = options;
+    const { signal } = options.run;
     return mapBounded(work, this.parallelism(), async ({ label, filename }) => {
       if (signal?.aborted) throw new ApiError('aborted', options.abortMessage);
       try {
         const sample = await this.artifacts.readSample(base as DatasetBase, label, filename, options.defaultMmPerPx);
-        const output = await this.scoreSample(model, sample, { wantHeatmap: options.wantHeatmap, route: options.route, signal });
+        const output = await this.scoreSample(model, sample, { wantHeatmap: options.wantHeatmap, route: options.route, run: options.run });
         return { label, filename, sample, output };
       } catch (error) {
         if (signal?.aborted) throw new ApiError('aborted', options.abortMessage);
@@ -100,8 +100,8 @@ export class ScoringService {
 
   // ================================================================= /infer
 
-  /** `signal`: set by the `infer` job; a job waits for pool capacity where the synchronous route gets 503. */
-  async infer(input: InferRequestInput, signal?: AbortSignal): Promise<InferResult> {
+  /** `run`: the route is interactive (503 when the pool is full); the `infer` job runs in the background and waits. */
+  async infer(input: InferRequestInput, run: EngineRunOptions = INTERACTIVE): Promise<InferResult> {
     const started = performance.now();
     try {
       validateMmPerPx(input.mmPerPx);
@@ -138,7 +138,7 @@ export class ScoringService {
           { memory: memoryRef(probe), threshold, scorePercentile: calib.scorePercentile, areaMm2Thr: calib.areaMm2Thr },
           { bytes: input.image, mmPerPx: input.mmPerPx, shape },
           // Without include_heatmap the heatmap goes only with an NG decision, known after scoring.
-          { wantHeatmap: input.includeHeatmap !== false, route: '/infer', signal },
+          { wantHeatmap: input.includeHeatmap !== false, route: '/infer', run },
         );
       } catch (error) {
         if ((error as ApiError).code === 'memory_not_fitted') await this.diagnostics.notFitted(input, probe, 'memory_unreadable');
@@ -182,7 +182,7 @@ export class ScoringService {
 
   // ================================================================= /infer_dataset
 
-  async inferDataset(input: InferDatasetInput, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  async inferDataset(input: InferDatasetInput, run: EngineRunOptions = INTERACTIVE): Promise<Record<string, unknown>> {
     const probe = await this.artifacts.probe(input);
     this.artifacts.assertNoRefusedFallback(input, probe);
     if (!probe.memory.path) throw memoryNotFitted('/infer_dataset', this.artifacts.lookedFor(input, probe, ['memory', 'index']));
@@ -200,7 +200,7 @@ export class ScoringService {
       base,
       work,
       { memory: memoryRef(probe), threshold, scorePercentile: calib.scorePercentile, areaMm2Thr: calib.areaMm2Thr },
-      { defaultMmPerPx: input.defaultMmPerPx, wantHeatmap: input.includeHeatmap, route: '/infer_dataset', abortMessage: 'Dataset inference aborted', signal },
+      { defaultMmPerPx: input.defaultMmPerPx, wantHeatmap: input.includeHeatmap, route: '/infer_dataset', abortMessage: 'Dataset inference aborted', run },
     );
     const items = scored.map(({ label, filename, sample, output, error }) => {
       const item: Record<string, unknown> = {
