@@ -2,7 +2,7 @@
 // typically in their onModuleInit. JobsService checks at boot that every supported task has a handler.
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { JsonObject } from './job.types';
+import { JobProgress, JsonObject } from './job.types';
 
 /** Tasks the service promises; other modules may `require()` more (e.g. the inspection tasks) and must register them. */
 export const SUPPORTED_JOB_TASKS: readonly string[] = ['detect-objects'];
@@ -13,6 +13,8 @@ export interface JobRunContext {
   /** X-Request-Id of the request that created the job (or retried it). */
   requestId: string;
   jobId: string;
+  /** Publishes where the work stands (done/total within a phase); shown by GET /jobs/{id} and the monitor. */
+  reportProgress(progress: JobProgress): void;
 }
 
 export interface JobTaskHandler<P = unknown> {
