@@ -12,7 +12,10 @@ import {
   inferDatasetFromJson,
   inferFromForm,
 } from './inference-inputs';
-import { InferenceService } from './inference.service';
+import { CalibrationService } from './calibration.service';
+import { FitService } from './fit.service';
+import { ModelStateService } from './model-state.service';
+import { ScoringService } from './scoring.service';
 
 type Fields = Record<string, unknown>;
 
@@ -20,7 +23,10 @@ type Fields = Record<string, unknown>;
 @Controller()
 export class InferenceController {
   constructor(
-    private readonly inference: InferenceService,
+    private readonly fit: FitService,
+    private readonly calibration: CalibrationService,
+    private readonly scoring: ScoringService,
+    private readonly modelState: ModelStateService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -32,7 +38,7 @@ export class InferenceController {
   fitOk(@Body() body: Fields, @UploadedFiles() files: UploadedPart[], @Headers('x-recipe-id') header?: string) {
     const reader = new FieldReader(body ?? {}, 'body', files ?? []);
     const scope = { recipeId: enterRecipe(reader.optionalString('recipe_id'), header), requestId: currentRequestId() };
-    return this.inference.fitOk(fitOkFromForm(reader, scope));
+    return this.fit.fitOk(fitOkFromForm(reader, scope));
   }
 
   @Post('calibrate_ng')
@@ -41,7 +47,7 @@ export class InferenceController {
   calibrateNg(@Body() raw: unknown, @Headers('x-recipe-id') header?: string) {
     const body = requireJsonObject(raw);
     const scope = { recipeId: enterRecipe(body.recipe_id, header), requestId: currentRequestId() };
-    return this.inference.calibrateNg(calibrateNgFromJson(body, scope, this.config));
+    return this.calibration.calibrateNg(calibrateNgFromJson(body, scope, this.config));
   }
 
   @Post('infer')
@@ -52,7 +58,7 @@ export class InferenceController {
   infer(@Body() body: Fields, @UploadedFiles() files: UploadedPart[], @Headers('x-recipe-id') header?: string) {
     const reader = new FieldReader(body ?? {}, 'body', files ?? []);
     const scope = { recipeId: enterRecipe(reader.optionalString('recipe_id'), header), requestId: currentRequestId() };
-    return this.inference.infer(inferFromForm(reader, scope));
+    return this.scoring.infer(inferFromForm(reader, scope));
   }
 
   @Post('infer_dataset')
@@ -61,7 +67,7 @@ export class InferenceController {
   inferDataset(@Body() raw: unknown, @Headers('x-recipe-id') header?: string) {
     const body = requireJsonObject(raw);
     const scope = { recipeId: enterRecipe(body.recipe_id, header), requestId: currentRequestId() };
-    return this.inference.inferDataset(inferDatasetFromJson(body, scope));
+    return this.scoring.inferDataset(inferDatasetFromJson(body, scope));
   }
 
   @Post('calibrate_dataset')
@@ -70,7 +76,7 @@ export class InferenceController {
   calibrateDataset(@Body() raw: unknown, @Headers('x-recipe-id') header?: string) {
     const body = requireJsonObject(raw);
     const scope = { recipeId: enterRecipe(body.recipe_id, header), requestId: currentRequestId() };
-    return this.inference.calibrateDataset(calibrateDatasetFromJson(body, scope, this.config));
+    return this.calibration.calibrateDataset(calibrateDatasetFromJson(body, scope, this.config));
   }
 
   @Get('manifest')
@@ -78,7 +84,7 @@ export class InferenceController {
   manifest(@Query() query: Fields, @Headers('x-recipe-id') header?: string) {
     const reader = new FieldReader(query, 'query');
     const scope = { recipeId: enterRecipe(query.recipe_id, header), requestId: currentRequestId() };
-    return this.inference.manifest(artifactQueryFrom(reader, scope));
+    return this.modelState.manifest(artifactQueryFrom(reader, scope));
   }
 
   @Get('state')
@@ -86,6 +92,6 @@ export class InferenceController {
   state(@Query() query: Fields, @Headers('x-recipe-id') header?: string) {
     const reader = new FieldReader(query, 'query');
     const scope = { recipeId: enterRecipe(query.recipe_id, header), requestId: currentRequestId() };
-    return this.inference.state(artifactQueryFrom(reader, scope));
+    return this.modelState.state(artifactQueryFrom(reader, scope));
   }
 }

@@ -1,17 +1,27 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { CalibrationService } from './calibration.service';
+import { FitService } from './fit.service';
 import { InferencePoolService } from './inference-pool.service';
 import { InferenceController } from './inference.controller';
-import { InferenceService } from './inference.service';
 import { InferenceTasks } from './inference.tasks';
 import { INSPECTION_ENGINE, InspectionEngine } from './inspection-engine';
+import { InspectionDiagnostics } from './inspection-diagnostics.service';
+import { ModelArtifacts } from './model-artifacts.service';
+import { ModelStateService } from './model-state.service';
 import { MultipartInterceptor } from './multipart.interceptor';
+import { ScoringService } from './scoring.service';
 
 /** /fit_ok, /calibrate_ng, /infer, /infer_dataset, /calibrate_dataset, /manifest, /state and their job tasks. */
 @Module({
   controllers: [InferenceController],
   providers: [
-    InferenceService,
+    InspectionDiagnostics,
+    ModelArtifacts,
+    FitService,
+    CalibrationService,
+    ScoringService,
+    ModelStateService,
     InferenceTasks,
     MultipartInterceptor,
     {
@@ -25,6 +35,6 @@ import { MultipartInterceptor } from './multipart.interceptor';
       }),
     },
   ],
-  exports: [InferenceService],
+  exports: [FitService, CalibrationService, ScoringService, ModelStateService],
 })
 export class InferenceModule {}

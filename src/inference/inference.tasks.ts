@@ -1,5 +1,5 @@
 // The inspection operations as job tasks (`infer`, `fit-ok`, `infer-dataset`, `calibrate-dataset`): JSON
-// versions of the routes' fields, validated at creation, run by the same InferenceService methods as the routes.
+// versions of the routes' fields, validated at creation, run by the same service methods as the routes.
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -9,7 +9,9 @@ import { JsonObject } from '../jobs/job.types';
 import { resolveRecipeId } from '../recipes/recipe-id';
 import { parseBoolWord, parsePythonFloat } from './form-fields';
 import { calibrateDatasetFromJson, inferDatasetFromJson } from './inference-inputs';
-import { InferenceService } from './inference.service';
+import { CalibrationService } from './calibration.service';
+import { FitService } from './fit.service';
+import { ScoringService } from './scoring.service';
 
 type FieldError = { loc: string[]; field: string; message: string };
 
@@ -79,7 +81,9 @@ export class InferenceTasks implements OnModuleInit {
   constructor(
     @Inject(JobTaskRegistry) private readonly registry: JobTaskRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly inference: InferenceService,
+    private readonly fit: FitService,
+    private readonly calibration: CalibrationService,
+    private readonly scoring: ScoringService,
   ) {}
 
   onModuleInit(): void {
@@ -114,7 +118,7 @@ export class InferenceTasks implements OnModuleInit {
           };
         },
         run: async (p, context: JobRunContext) => {
-          const result = await this.inference.infer({
+          const result = await this.scoring.infer({
             requestId: context.requestId,
             recipeId: p.recipe_id as string,
             roleId: p.role_id as string,
@@ -157,7 +161,7 @@ export class InferenceTasks implements OnModuleInit {
           };
         },
         run: async (p, context) =>
-          (await this.inference.fitOk(
+          (await this.fit.fitOk(
             {
               requestId: context.requestId,
               recipeId: p.recipe_id as string,
@@ -192,7 +196,7 @@ export class InferenceTasks implements OnModuleInit {
         },
         run: async (p, context) => {
           const input = inferDatasetFromJson(p, { recipeId: p.recipe_id as string, requestId: context.requestId });
-          return this.inference.inferDataset(input, context.signal);
+          return this.scoring.inferDataset(input, context.signal);
         },
       },
       {
@@ -216,7 +220,7 @@ export class InferenceTasks implements OnModuleInit {
         },
         run: async (p, context) => {
           const input = calibrateDatasetFromJson(p, { recipeId: p.recipe_id as string, requestId: context.requestId }, this.config);
-          return this.inference.calibrateDataset(input, context.signal);
+          return this.calibration.calibrateDataset(input, context.signal);
         },
       },
     ];

@@ -1,4 +1,4 @@
-// Plain inputs of the inspection operations: routes and jobs build them, InferenceService consumes them.
+// Plain inputs of the inspection operations: routes and jobs build them, the inspection services consume them.
 import type { ModelRef } from '../recipes/model-store';
 import type { RoiShape } from '../engine/types';
 

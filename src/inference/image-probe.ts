@@ -1,0 +1,34 @@
+// Header-level image check of /infer (sharp reads only the header; BMP headers are read here).
+import sharp from 'sharp';
+import { ApiError } from '../common/errors/api-error';
+import { isBmp } from '../engine/bmp';
+
+/**
+ * Header-level check so an undecodable upload fails as the original did: before the model checks. An image whose
+ * header announces more than `maxPixels` is refused here too, before any worker decodes it (image bombs).
+ */
+export async function probeImage(bytes: Uint8Array, maxPixels: number): Promise<{ width: number; height: number }> {
+  if (bytes.length === 0) throw new ApiError('invalid_image');
+  let size: { width: number; height: number };
+  if (isBmp(bytes)) {
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    size = bytes.length >= 26 ? { width: Math.abs(view.readInt32LE(18)), height: Math.abs(view.readInt32LE(22)) } : { width: 0, height: 0 };
+  } else {
+    try {
+      const meta = await sharp(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).metadata();
+      if (!meta.width || !meta.height) throw new Error('no size');
+      size = { width: meta.width, height: meta.height };
+    } catch {
+      throw new ApiError('invalid_image');
+    }
+  }
+  if (size.width * size.height > maxPixels) {
+    throw new ApiError('image_too_large', `Image of ${size.width}x${size.height} pixels exceeds the limit of ${maxPixels}`, {
+      width: size.width,
+      height: size.height,
+      max_pixels: maxPixels,
+    });
+  }
+  return size;
+}
+

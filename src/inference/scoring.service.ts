@@ -1,0 +1,233 @@
+// Scoring against a fitted model: /infer (one uploaded image) and /infer_dataset (the dataset's samples). Both go
+// through scoreSample; scoreSamples is the per-sample loop that calibration shares.
+import { Inject, Injectable } from '@nestjs/common';
+import { ApiError } from '../common/errors/api-error';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import type { MemoryArtifactRef } from '../engine/memory-cache';
+import type { InferOutput } from '../engine/pool-protocol';
+import { DatasetBase, DatasetLabel, ModelStore } from '../recipes/model-store';
+import { validateMmPerPx } from '../recipes/mm-per-px';
+import { MODEL_OR_POOL_FAILURES, MemoryRoute, itemErrorMessage, mapEngineError, memoryNotFitted } from './engine-errors';
+import { probeImage } from './image-probe';
+import { parseShape, withBoxFields } from './infer-wire';
+import { INSPECTION_ENGINE, InspectionEngine } from './inspection-engine';
+import { FIT_RULE, InspectionDiagnostics, elapsedMs } from './inspection-diagnostics.service';
+import { InferDatasetInput, InferRequestInput, InferResult, ParsedShape } from './inference.types';
+import { mapBounded } from './map-bounded';
+import { ModelArtifacts, Sample, memoryRef } from './model-artifacts.service';
+
+/** What one sample is scored with: the model's memory and the calibration in force. */
+export interface ScoringModel {
+  memory: MemoryArtifactRef;
+  /** null: score only (calibration), no decision. */
+  threshold: number | null;
+  scorePercentile: number;
+  areaMm2Thr: number;
+}
+
+export interface ScoredSample {
+  label: DatasetLabel;
+  filename: string;
+  /** Set when the sample was scored. */
+  sample?: Sample;
+  output?: InferOutput;
+  /** Set when this sample (not the model or the pool) failed. */
+  error?: ApiError;
+}
+
+@Injectable()
+export class ScoringService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(INSPECTION_ENGINE) private readonly engine: InspectionEngine,
+    private readonly store: ModelStore,
+    private readonly artifacts: ModelArtifacts,
+    private readonly diagnostics: InspectionDiagnostics,
+  ) {}
+
+  /** One image through the engine; engine failures come back in the API contract, worded for `route`. */
+  async scoreSample(
+    model: ScoringModel,
+    image: { bytes: Uint8Array; mmPerPx: number; shape: ParsedShape },
+    options: { wantHeatmap: boolean; route: MemoryRoute; signal?: AbortSignal },
+  ): Promise<InferOutput> {
+    try {
+      return await this.engine.infer(
+        {
+          image: image.bytes,
+          memory: model.memory,
+          shape: image.shape,
+          threshold: model.threshold,
+          scorePercentile: model.scorePercentile,
+          areaMm2Thr: model.areaMm2Thr,
+          mmPerPx: image.mmPerPx,
+          wantHeatmap: options.wantHeatmap,
+        },
+        { signal: options.signal },
+      );
+    } catch (error) {
+      throw mapEngineError(error, options.route, this.store.root);
+    }
+  }
+
+  /**
+   * The dataset loop of /infer_dataset and /calibrate_dataset: reads and scores each sample with bounded
+   * parallelism. A sample that cannot be read or scored becomes that item's error; a broken model or pool, or an
+   * abort, ends the whole run.
+   */
+  async scoreSamples(
+    base: DatasetBase | null,
+    work: ReadonlyArray<{ label: DatasetLabel; filename: string }>,
+    model: ScoringModel,
+    options: { defaultMmPerPx: unknown; wantHeatmap: boolean; route: MemoryRoute; abortMessage: string; signal?: AbortSignal },
+  ): Promise<ScoredSample[]> {
+    const { signal } = options;
+    return mapBounded(work, this.parallelism(), async ({ label, filename }) => {
+      if (signal?.aborted) throw new ApiError('aborted', options.abortMessage);
+      try {
+        const sample = await this.artifacts.readSample(base as DatasetBase, label, filename, options.defaultMmPerPx);
+        const output = await this.scoreSample(model, sample, { wantHeatmap: options.wantHeatmap, route: options.route, signal });
+        return { label, filename, sample, output };
+      } catch (error) {
+        if (signal?.aborted) throw new ApiError('aborted', options.abortMessage);
+        const mapped = mapEngineError(error, options.route, this.store.root);
+        if (MODEL_OR_POOL_FAILURES.has(mapped.code)) throw mapped;
+        return { label, filename, error: mapped };
+      }
+    });
+  }
+
+  // ================================================================= /infer
+
+  /** `signal`: set by the `infer` job; a job waits for pool capacity where the synchronous route gets 503. */
+  async infer(input: InferRequestInput, signal?: AbortSignal): Promise<InferResult> {
+    const started = performance.now();
+    try {
+      validateMmPerPx(input.mmPerPx);
+      await this.store.ensureMmPerPx(input.recipeId, input.mmPerPx);
+      const imageShape = await probeImage(input.image, this.config.inference.maxImagePixels);
+
+      const probe = await this.artifacts.probe(input);
+      const calib = await this.artifacts.readCalib(probe.calib);
+      this.diagnostics.event('infer.request', input, {
+        image_shape: [imageShape.height, imageShape.width, 3],
+        image_bytes_len: input.image.length,
+        mm_per_px: input.mmPerPx,
+        threshold: calib.threshold,
+        has_fit_ok: probe.memory.path !== null,
+        fit_ok_rule: FIT_RULE,
+        faiss_available: true,
+        shape_present: input.shape !== undefined && input.shape !== null && input.shape !== '',
+      });
+      this.diagnostics.event('infer.probe', input, { probe: this.diagnostics.probeFields(input, probe) });
+      if (!probe.memory.path || !probe.memory.stats) {
+        await this.diagnostics.notFitted(input, probe, 'memory_missing');
+        throw memoryNotFitted('/infer');
+      }
+      if (calib.threshold === null) {
+        this.diagnostics.event('infer.calibration_missing', input, { calib_path: calib.path });
+        throw new ApiError('calibration_missing', undefined, { calib_path: calib.path });
+      }
+      const shape = parseShape(input.shape);
+      const threshold = calib.threshold;
+      let output: InferOutput;
+      try {
+        output = await this.scoreSample(
+          { memory: memoryRef(probe), threshold, scorePercentile: calib.scorePercentile, areaMm2Thr: calib.areaMm2Thr },
+          { bytes: input.image, mmPerPx: input.mmPerPx, shape },
+          // Without include_heatmap the heatmap goes only with an NG decision, known after scoring.
+          { wantHeatmap: input.includeHeatmap !== false, route: '/infer', signal },
+        );
+      } catch (error) {
+        if ((error as ApiError).code === 'memory_not_fitted') await this.diagnostics.notFitted(input, probe, 'memory_unreadable');
+        throw error;
+      }
+      const score = Number.isFinite(output.score) ? output.score : 0;
+      const decision = score >= threshold ? 'ng' : 'ok';
+      const withHeatmap = input.includeHeatmap === true || (input.includeHeatmap === undefined && decision === 'ng');
+      const regions = (output.regions ?? []).map(withBoxFields);
+      this.diagnostics.event('infer.response', input, {
+        elapsed_ms: elapsedMs(started),
+        score,
+        threshold,
+        decision,
+        n_regions: regions.length,
+        timings_ms: output.timings,
+        memory_loaded: output.memoryLoaded,
+      });
+      return {
+        score,
+        threshold,
+        token_shape: output.tokenShape,
+        heatmap_png_base64: withHeatmap && output.heatmapPng ? Buffer.from(output.heatmapPng).toString('base64') : null,
+        regions,
+        request_id: input.requestId,
+        recipe_id: input.recipeId,
+        decision,
+      };
+    } catch (error) {
+      this.diagnostics.error('infer.error', input, error, started);
+      throw error;
+    }
+  }
+
+  // ================================================================= /infer_dataset
+
+  async inferDataset(input: InferDatasetInput, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    const probe = await this.artifacts.probe(input);
+    if (!probe.memory.path) throw memoryNotFitted('/infer_dataset');
+    const calib = await this.artifacts.readCalib(probe.calib);
+    if (calib.threshold === null) throw new ApiError('calibration_missing', undefined, { calib_path: calib.path });
+    const threshold = calib.threshold;
+    const base = await this.store.resolveDatasetBase(input.recipeId, input.roleId, input.roiId);
+    const listing = await this.store.listDataset(base);
+    const work: Array<{ label: DatasetLabel; filename: string }> = [];
+    for (const label of input.labels) {
+      if (label !== 'ok' && label !== 'ng') continue;
+      for (const filename of listing[label]?.files ?? []) work.push({ label, filename });
+    }
+    const scored = await this.scoreSamples(
+      base,
+      work,
+      { memory: memoryRef(probe), threshold, scorePercentile: calib.scorePercentile, areaMm2Thr: calib.areaMm2Thr },
+      { defaultMmPerPx: input.defaultMmPerPx, wantHeatmap: input.includeHeatmap, route: '/infer_dataset', abortMessage: 'Dataset inference aborted', signal },
+    );
+    const items = scored.map(({ label, filename, sample, output, error }) => {
+      const item: Record<string, unknown> = {
+        label,
+        filename,
+        mm_per_px: null,
+        score: null,
+        threshold,
+        regions: [],
+        n_regions: 0,
+        error: null,
+      };
+      if (error) {
+        item.error = itemErrorMessage(error, filename);
+      } else if (sample && output) {
+        item.mm_per_px = sample.mmPerPx;
+        item.score = output.score;
+        item.regions = output.regions ?? [];
+        item.n_regions = (output.regions ?? []).length;
+        if (input.includeHeatmap && output.heatmapPng) item.heatmap_png_base64 = Buffer.from(output.heatmapPng).toString('base64');
+      }
+      return item;
+    });
+    return {
+      status: 'ok',
+      role_id: input.roleId,
+      roi_id: input.roiId,
+      recipe_id: input.recipeId,
+      model_key: input.modelKey,
+      request_id: input.requestId,
+      n_total: items.length,
+      n_errors: items.filter((i) => i.error !== null).length,
+      items,
+    };
+  }
+
+  private parallelism(): number {
+    return Math.max(1, Math.min(8, this.engine.size * 2));
+  }
+}
