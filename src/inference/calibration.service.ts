@@ -1,5 +1,6 @@
 // Thresholds: /calibrate_ng (from scores the client measured) and /calibrate_dataset (scores the dataset's OK/NG
 // samples through ScoringService, then chooses). Both write the model's calib JSON.
+import type { ProgressReporter } from './inspection-engine';
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '../common/errors/api-error';
 import { chooseThreshold } from '../engine/calibration';
@@ -84,13 +85,16 @@ export class CalibrationService {
 
   // ================================================================= /calibrate_dataset
 
-  async calibrateDataset(input: CalibrateDatasetInput, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  async calibrateDataset(input: CalibrateDatasetInput, signal?: AbortSignal, onProgress?: ProgressReporter): Promise<Record<string, unknown>> {
     checkPercentile(input.scorePercentile);
     const probe = await this.artifacts.probe(input);
     if (!probe.memory.path) throw memoryNotFitted('/calibrate_dataset');
     const model = { memory: memoryRef(probe), threshold: null, scorePercentile: input.scorePercentile, areaMm2Thr: input.areaMm2Thr };
     const base = await this.store.resolveDatasetBase(input.recipeId, input.roleId, input.roiId);
     const listing = await this.store.listDataset(base);
+    const total = (listing.ok?.files.length ?? 0) + (listing.ng?.files.length ?? 0);
+    let before = 0; // samples of the labels already scored
+    onProgress?.({ phase: 'calibration', done: 0, total });
     // Like the original, a sample that cannot be scored is skipped; a broken model or pool is not.
     const scoreLabel = async (label: DatasetLabel): Promise<number[]> => {
       const work = (listing[label]?.files ?? []).map((filename) => ({ label, filename }));
@@ -100,7 +104,9 @@ export class CalibrationService {
         route: '/calibrate_dataset',
         abortMessage: 'Calibration aborted',
         signal,
+        onScored: onProgress && ((done) => onProgress({ phase: 'calibration', done: before + done, total })),
       });
+      before += work.length;
       return scored.map((s) => s.output?.score).filter((s): s is number => s !== undefined && s !== null && Number.isFinite(s));
     };
     const okScores = await scoreLabel('ok');

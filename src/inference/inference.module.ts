@@ -30,7 +30,8 @@ import { ScoringService } from './scoring.service';
       useFactory: (pool: InferencePoolService, config: AppConfig): InspectionEngine => ({
         size: Math.max(1, config.inference.workers),
         // Jobs (they carry a signal) wait for queue room; synchronous routes get 503 `overloaded` at once.
-        fit: (input, options) => pool.run('fit', input, { signal: options?.signal, waitForCapacity: options?.signal !== undefined }),
+        fit: (input, options) =>
+          pool.run('fit', input, { signal: options?.signal, waitForCapacity: options?.signal !== undefined, onProgress: options?.onProgress }),
         infer: (input, options) => pool.run('infer', input, { signal: options?.signal, waitForCapacity: options?.signal !== undefined }),
       }),
     },

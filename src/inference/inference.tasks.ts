@@ -174,6 +174,7 @@ export class InferenceTasks implements OnModuleInit {
               images: (p.imagesBase64 as string[]).map((b, i) => ({ bytes: decodeImagePayload(b), name: `image_${i}` })),
             },
             context.signal,
+            context.reportProgress,
           )) as unknown as JsonObject,
       },
       {
@@ -196,7 +197,7 @@ export class InferenceTasks implements OnModuleInit {
         },
         run: async (p, context) => {
           const input = inferDatasetFromJson(p, { recipeId: p.recipe_id as string, requestId: context.requestId });
-          return this.scoring.inferDataset(input, context.signal);
+          return this.scoring.inferDataset(input, context.signal, context.reportProgress);
         },
       },
       {
@@ -220,7 +221,7 @@ export class InferenceTasks implements OnModuleInit {
         },
         run: async (p, context) => {
           const input = calibrateDatasetFromJson(p, { recipeId: p.recipe_id as string, requestId: context.requestId }, this.config);
-          return this.calibration.calibrateDataset(input, context.signal);
+          return this.calibration.calibrateDataset(input, context.signal, context.reportProgress);
         },
       },
     ];

@@ -10,7 +10,7 @@ import { validateMmPerPx } from '../recipes/mm-per-px';
 import { MODEL_OR_POOL_FAILURES, MemoryRoute, itemErrorMessage, mapEngineError, memoryNotFitted } from './engine-errors';
 import { probeImage } from './image-probe';
 import { parseShape, withBoxFields } from './infer-wire';
-import { INSPECTION_ENGINE, InspectionEngine } from './inspection-engine';
+import { INSPECTION_ENGINE, InspectionEngine, ProgressReporter } from './inspection-engine';
 import { FIT_RULE, InspectionDiagnostics, elapsedMs } from './inspection-diagnostics.service';
 import { InferDatasetInput, InferRequestInput, InferResult, ParsedShape } from './inference.types';
 import { mapBounded } from './map-bounded';
@@ -79,10 +79,19 @@ export class ScoringService {
     base: DatasetBase | null,
     work: ReadonlyArray<{ label: DatasetLabel; filename: string }>,
     model: ScoringModel,
-    options: { defaultMmPerPx: unknown; wantHeatmap: boolean; route: MemoryRoute; abortMessage: string; signal?: AbortSignal },
+    options: {
+      defaultMmPerPx: unknown;
+      wantHeatmap: boolean;
+      route: MemoryRoute;
+      abortMessage: string;
+      signal?: AbortSignal;
+      /** Called after each sample with the number scored so far (errors included). */
+      onScored?: (done: number) => void;
+    },
   ): Promise<ScoredSample[]> {
     const { signal } = options;
-    return mapBounded(work, this.parallelism(), async ({ label, filename }) => {
+    let done = 0;
+    const scoreOne = async ({ label, filename }: { label: DatasetLabel; filename: string }): Promise<ScoredSample> => {
       if (signal?.aborted) throw new ApiError('aborted', options.abortMessage);
       try {
         const sample = await this.artifacts.readSample(base as DatasetBase, label, filename, options.defaultMmPerPx);
@@ -94,6 +103,11 @@ export class ScoringService {
         if (MODEL_OR_POOL_FAILURES.has(mapped.code)) throw mapped;
         return { label, filename, error: mapped };
       }
+    };
+    return mapBounded(work, this.parallelism(), async (item) => {
+      const scored = await scoreOne(item);
+      options.onScored?.(++done);
+      return scored;
     });
   }
 
@@ -173,7 +187,7 @@ export class ScoringService {
 
   // ================================================================= /infer_dataset
 
-  async inferDataset(input: InferDatasetInput, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  async inferDataset(input: InferDatasetInput, signal?: AbortSignal, onProgress?: ProgressReporter): Promise<Record<string, unknown>> {
     const probe = await this.artifacts.probe(input);
     if (!probe.memory.path) throw memoryNotFitted('/infer_dataset');
     const calib = await this.artifacts.readCalib(probe.calib);
@@ -190,7 +204,14 @@ export class ScoringService {
       base,
       work,
       { memory: memoryRef(probe), threshold, scorePercentile: calib.scorePercentile, areaMm2Thr: calib.areaMm2Thr },
-      { defaultMmPerPx: input.defaultMmPerPx, wantHeatmap: input.includeHeatmap, route: '/infer_dataset', abortMessage: 'Dataset inference aborted', signal },
+      {
+        defaultMmPerPx: input.defaultMmPerPx,
+        wantHeatmap: input.includeHeatmap,
+        route: '/infer_dataset',
+        abortMessage: 'Dataset inference aborted',
+        signal,
+        onScored: onProgress && ((done) => onProgress({ phase: 'inference', done, total: work.length })),
+      },
     );
     const items = scored.map(({ label, filename, sample, output, error }) => {
       const item: Record<string, unknown> = {
