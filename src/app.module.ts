@@ -9,7 +9,7 @@ import { ContractValidationPipe } from './common/validation/contract-validation.
 import { DetectionModule } from './detection/detection.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
-import { InferencePoolModule } from './inference/inference-pool.module';
+import { PoolModule } from './pool/pool.module';
 import { InferenceModule } from './inference/inference.module';
 import { DatasetsModule } from './datasets/datasets.module';
 import { RecipesModule } from './recipes/recipes.module';
@@ -30,7 +30,7 @@ export class AppModule {
         }),
         DiagnosticsModule,
         MetricsModule,
-        InferencePoolModule,
+        PoolModule,
         HealthModule,
         JobsModule,
         DetectionModule,

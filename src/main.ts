@@ -7,7 +7,7 @@ import { ConfigError } from './config/config-error';
 import { loadConfig } from './config/load-config';
 import { AppConfig } from './config/app-config';
 import { printBootBanner } from './common/logging/boot-banner';
-import { InferencePoolService } from './inference/inference-pool.service';
+import { InferencePoolService } from './pool/pool.service';
 
 function readConfig(): AppConfig {
   try {

@@ -20,6 +20,6 @@ export class DetectionController {
   @ApiOkResponse({ type: DetectObjectsResponse })
   @ApiBadRequestResponse({ description: 'invalid_image_payload: message "invalid image payload: <reason>"' })
   detect(@Body() body: DetectObjectsDto): Promise<DetectResult> {
-    return this.detection.detect(body, { requestId: currentRequestContext()?.requestId ?? 'unknown' });
+    return this.detection.detect(body, { requestId: currentRequestContext()?.requestId ?? 'unknown', priority: 'interactive' });
   }
 }

@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
+import { PoolModule } from '../pool/pool.module';
 import { DetectObjectsTask } from './detect-objects.task';
 import { DetectionController } from './detection.controller';
 import { DetectionService } from './detection.service';
 
-// JobTaskRegistry comes from the global JobsModule; the pool from the global InferencePoolModule.
+// DetectObjectsTask's @OnJob handler is found by JobsModule's registry.
 @Module({
+  imports: [PoolModule],
   controllers: [DetectionController],
   providers: [DetectionService, DetectObjectsTask],
   exports: [DetectionService],

@@ -4,7 +4,7 @@ import { Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
 import * as fs from 'node:fs';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DetectInput, DetectOutput, runDetect } from '../engine/detection/detect-task';
-import { InferencePoolService } from '../inference/inference-pool.service';
+import { InferencePoolService, PoolPriority } from '../pool/pool.service';
 import { abortableSleep } from './abortable-sleep';
 import { DEFAULT_MIN_SCORE } from './dto/detect-objects.dto';
 import { decodeImagePayload, invalidImagePayload } from './image-payload';
@@ -38,14 +38,15 @@ export class DetectionService implements OnModuleInit {
     if (model && !fs.existsSync(model)) throw new Error(`BDI_DETECTOR_MODEL points to a missing file: ${model}`);
   }
 
-  async detect(request: DetectRequest, options: { requestId: string; signal?: AbortSignal }): Promise<DetectResult> {
+  /** `priority`: the route is interactive (503 when the pool is full); the job runs in the background and waits. */
+  async detect(request: DetectRequest, options: { requestId: string; signal?: AbortSignal; priority: PoolPriority }): Promise<DetectResult> {
     const started = performance.now();
     const sleepMs = this.config.jobs.debugSleep ? Math.min(request.debugSleepMs ?? 0, MAX_DEBUG_SLEEP_MS) : 0;
     if (sleepMs > 0) await abortableSleep(sleepMs, options.signal);
     const image = decodeImagePayload(request.imageBase64);
     const output = await this.runDetector(
       { image, minScore: request.minScore ?? DEFAULT_MIN_SCORE, detectorModel: this.config.jobs.detectorModel },
-      options.signal,
+      options,
     );
     return {
       objects: output.objects,
@@ -55,12 +56,11 @@ export class DetectionService implements OnModuleInit {
     };
   }
 
-  private async runDetector(input: DetectInput, signal?: AbortSignal): Promise<DetectOutput> {
+  private async runDetector(input: DetectInput, options: { signal?: AbortSignal; priority: PoolPriority }): Promise<DetectOutput> {
     try {
       // The pool serves detection when its workers are up; when the backbone could not load, the detector (which
       // does not need it) still runs, on the main thread.
-      // Jobs (they pass their signal) wait for queue room; the synchronous route gets 503 `overloaded` at once.
-      if (this.pool?.engineHealth().ready) return await this.pool.run('detect', input, { signal, waitForCapacity: signal !== undefined });
+      if (this.pool?.engineHealth().ready) return await this.pool.run('detect', input, { signal: options.signal, priority: options.priority });
       return await runDetect(input, { config: { limitInputPixels: this.config.inference.maxImagePixels } });
     } catch (error) {
       throw toDetectionError(error);

@@ -1,6 +1,5 @@
 // Thresholds: /calibrate_ng (from scores the client measured) and /calibrate_dataset (scores the dataset's OK/NG
 // samples through ScoringService, then chooses). Both write the model's calib JSON.
-import type { ProgressReporter } from './inspection-engine';
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '../common/errors/api-error';
 import { chooseThreshold } from '../engine/calibration';
@@ -8,6 +7,7 @@ import { percentile } from '../engine/percentile';
 import { DatasetLabel, ModelStore } from '../recipes/model-store';
 import { PyFloat, pythonUtcIso } from '../recipes/python-float';
 import { memoryNotFitted } from './engine-errors';
+import { EngineRunOptions, INTERACTIVE } from './inspection-engine';
 import { InspectionDiagnostics, elapsedMs } from './inspection-diagnostics.service';
 import { CalibrateDatasetInput, CalibrateNgInput } from './inference.types';
 import { ModelArtifacts, memoryRef } from './model-artifacts.service';
@@ -85,7 +85,7 @@ export class CalibrationService {
 
   // ================================================================= /calibrate_dataset
 
-  async calibrateDataset(input: CalibrateDatasetInput, signal?: AbortSignal, onProgress?: ProgressReporter): Promise<Record<string, unknown>> {
+  async calibrateDataset(input: CalibrateDatasetInput, run: EngineRunOptions = INTERACTIVE): Promise<Record<string, unknown>> {
     checkPercentile(input.scorePercentile);
     const probe = await this.artifacts.probe(input);
     if (!probe.memory.path) throw memoryNotFitted('/calibrate_dataset');
@@ -94,7 +94,7 @@ export class CalibrationService {
     const listing = await this.store.listDataset(base);
     const total = (listing.ok?.files.length ?? 0) + (listing.ng?.files.length ?? 0);
     let before = 0; // samples of the labels already scored
-    onProgress?.({ phase: 'calibration', done: 0, total });
+    run.onProgress?.({ phase: 'calibration', done: 0, total });
     // Like the original, a sample that cannot be scored is skipped; a broken model or pool is not.
     const scoreLabel = async (label: DatasetLabel): Promise<number[]> => {
       const work = (listing[label]?.files ?? []).map((filename) => ({ label, filename }));
@@ -103,8 +103,8 @@ export class CalibrationService {
         wantHeatmap: false,
         route: '/calibrate_dataset',
         abortMessage: 'Calibration aborted',
-        signal,
-        onScored: onProgress && ((done) => onProgress({ phase: 'calibration', done: before + done, total })),
+        run,
+        onScored: (done) => run.onProgress?.({ phase: 'calibration', done: before + done, total }),
       });
       before += work.length;
       return scored.map((s) => s.output?.score).filter((s): s is number => s !== undefined && s !== null && Number.isFinite(s));

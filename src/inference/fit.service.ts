@@ -6,7 +6,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DatasetBase, ModelStore } from '../recipes/model-store';
 import { validateMmPerPx } from '../recipes/mm-per-px';
 import { mapEngineError } from './engine-errors';
-import { INSPECTION_ENGINE, InspectionEngine, ProgressReporter } from './inspection-engine';
+import { EngineRunOptions, INSPECTION_ENGINE, INTERACTIVE, InspectionEngine } from './inspection-engine';
 import { InspectionDiagnostics, elapsedMs, statsFields } from './inspection-diagnostics.service';
 import { FitOkInput, FitOkResult } from './inference.types';
 import { ModelArtifacts } from './model-artifacts.service';
@@ -23,7 +23,7 @@ export class FitService {
     private readonly diagnostics: InspectionDiagnostics,
   ) {}
 
-  async fitOk(input: FitOkInput, signal?: AbortSignal, onProgress?: ProgressReporter): Promise<FitOkResult> {
+  async fitOk(input: FitOkInput, run: EngineRunOptions = INTERACTIVE): Promise<FitOkResult> {
     const started = performance.now();
     try {
       validateMmPerPx(input.mmPerPx);
@@ -75,12 +75,12 @@ export class FitService {
       const coresetRate = input.memoryFit ? 1 : this.config.inference.coresetRate;
       const { fit, written } = await this.store.withModelLock(input, async () => {
         const fit = await this.engine
-          .fit({ images, coresetRate, seed: CORESET_SEED, encodeArtifacts: true, onImageError: 'fail' }, { signal, onProgress })
+          .fit({ images, coresetRate, seed: CORESET_SEED, encodeArtifacts: true, onImageError: 'fail' }, run)
           .catch((error: unknown) => {
             throw mapEngineError(error, '/infer', this.store.root);
           });
         // An aborted job (cancel/timeout) must not replace the model it was about to overwrite.
-        if (signal?.aborted) throw new ApiError('aborted', 'Fit aborted before its model was written');
+        if (run.signal?.aborted) throw new ApiError('aborted', 'Fit aborted before its model was written');
         if (!fit.npzBytes) throw new Error('fit returned no npz bytes');
         const written = await this.store.writeModel(input, { indexBytes: fit.indexBytes ?? null, npzBytes: fit.npzBytes });
         this.artifacts.forgetLoadability();

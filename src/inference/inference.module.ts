@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
+import { InferencePoolService } from '../pool/pool.service';
+import { PoolModule } from '../pool/pool.module';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { CalibrationService } from './calibration.service';
 import { FitService } from './fit.service';
-import { InferencePoolService } from './inference-pool.service';
 import { InferenceController } from './inference.controller';
 import { InferenceTasks } from './inference.tasks';
 import { INSPECTION_ENGINE, InspectionEngine } from './inspection-engine';
@@ -14,6 +15,7 @@ import { ScoringService } from './scoring.service';
 
 /** /fit_ok, /calibrate_ng, /infer, /infer_dataset, /calibrate_dataset, /manifest, /state and their job tasks. */
 @Module({
+  imports: [PoolModule],
   controllers: [InferenceController],
   providers: [
     InspectionDiagnostics,
@@ -29,10 +31,8 @@ import { ScoringService } from './scoring.service';
       inject: [InferencePoolService, APP_CONFIG],
       useFactory: (pool: InferencePoolService, config: AppConfig): InspectionEngine => ({
         size: Math.max(1, config.inference.workers),
-        // Jobs (they carry a signal) wait for queue room; synchronous routes get 503 `overloaded` at once.
-        fit: (input, options) =>
-          pool.run('fit', input, { signal: options?.signal, waitForCapacity: options?.signal !== undefined, onProgress: options?.onProgress }),
-        infer: (input, options) => pool.run('infer', input, { signal: options?.signal, waitForCapacity: options?.signal !== undefined }),
+        fit: (input, options) => pool.run('fit', input, options),
+        infer: (input, options) => pool.run('infer', input, options),
       }),
     },
   ],

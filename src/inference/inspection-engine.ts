@@ -1,22 +1,27 @@
-// The part of the worker pool the inspection service uses. InferencePoolService provides it; unit tests can
-// pass a typed fake.
+// The part of the worker pool the inspection services use. InferencePoolService provides it; unit specs pass a
+// typed fake (inspection-engine.fake.ts).
 import type { FitInput, FitOutput, InferInput, InferOutput } from '../engine/pool-protocol';
 import type { TaskProgress } from '../engine/task-progress';
+import type { PoolPriority } from '../pool/pool.service';
 
+/** How one operation uses the pool: its priority and, for a job, the signal that aborts it. */
 export interface EngineRunOptions {
   signal?: AbortSignal;
-  /** Progress a long task (fit) publishes from its worker. */
-  onProgress?: (progress: TaskProgress) => void;
+  priority: PoolPriority;
+  /** Where a long operation stands (fit: published by its worker; dataset passes: samples scored). Jobs only. */
+  onProgress?: ProgressReporter;
 }
 
-/** Where a long operation stands; jobs pass their reporter, synchronous routes none. */
 export type ProgressReporter = (progress: TaskProgress) => void;
+
+/** A synchronous HTTP request: 503 when the pool is full. */
+export const INTERACTIVE: EngineRunOptions = { priority: 'interactive' };
 
 export interface InspectionEngine {
   /** Worker threads: bounds the parallelism of dataset inference. */
   readonly size: number;
-  fit(input: FitInput, options?: EngineRunOptions): Promise<FitOutput>;
-  infer(input: InferInput, options?: EngineRunOptions): Promise<InferOutput>;
+  fit(input: FitInput, options: EngineRunOptions): Promise<FitOutput>;
+  infer(input: InferInput, options: EngineRunOptions): Promise<InferOutput>;
 }
 
 export const INSPECTION_ENGINE = Symbol('INSPECTION_ENGINE');

@@ -10,7 +10,7 @@ import { validateMmPerPx } from '../recipes/mm-per-px';
 import { MODEL_OR_POOL_FAILURES, MemoryRoute, itemErrorMessage, mapEngineError, memoryNotFitted } from './engine-errors';
 import { probeImage } from './image-probe';
 import { parseShape, withBoxFields } from './infer-wire';
-import { INSPECTION_ENGINE, InspectionEngine, ProgressReporter } from './inspection-engine';
+import { EngineRunOptions, INSPECTION_ENGINE, INTERACTIVE, InspectionEngine } from './inspection-engine';
 import { FIT_RULE, InspectionDiagnostics, elapsedMs } from './inspection-diagnostics.service';
 import { InferDatasetInput, InferRequestInput, InferResult, ParsedShape } from './inference.types';
 import { mapBounded } from './map-bounded';
@@ -49,7 +49,7 @@ export class ScoringService {
   async scoreSample(
     model: ScoringModel,
     image: { bytes: Uint8Array; mmPerPx: number; shape: ParsedShape },
-    options: { wantHeatmap: boolean; route: MemoryRoute; signal?: AbortSignal },
+    options: { wantHeatmap: boolean; route: MemoryRoute; run: EngineRunOptions },
   ): Promise<InferOutput> {
     try {
       return await this.engine.infer(
@@ -63,7 +63,7 @@ export class ScoringService {
           mmPerPx: image.mmPerPx,
           wantHeatmap: options.wantHeatmap,
         },
-        { signal: options.signal },
+        options.run,
       );
     } catch (error) {
       throw mapEngineError(error, options.route, this.store.root);
@@ -84,18 +84,19 @@ export class ScoringService {
       wantHeatmap: boolean;
       route: MemoryRoute;
       abortMessage: string;
-      signal?: AbortSignal;
-      /** Called after each sample with the number scored so far (errors included). */
+      run: EngineRunOptions;
+      /** Called after each sample with the number scored so far (failed ones included). */
       onScored?: (done: number) => void;
     },
   ): Promise<ScoredSample[]> {
-    const { signal } = options;
-    let done = 0;
+    const { signal, priority } = options.run;
+    // Progress is counted here, per sample; single inferences publish none.
+    const perSample: EngineRunOptions = { signal, priority };
     const scoreOne = async ({ label, filename }: { label: DatasetLabel; filename: string }): Promise<ScoredSample> => {
       if (signal?.aborted) throw new ApiError('aborted', options.abortMessage);
       try {
         const sample = await this.artifacts.readSample(base as DatasetBase, label, filename, options.defaultMmPerPx);
-        const output = await this.scoreSample(model, sample, { wantHeatmap: options.wantHeatmap, route: options.route, signal });
+        const output = await this.scoreSample(model, sample, { wantHeatmap: options.wantHeatmap, route: options.route, run: perSample });
         return { label, filename, sample, output };
       } catch (error) {
         if (signal?.aborted) throw new ApiError('aborted', options.abortMessage);
@@ -104,6 +105,7 @@ export class ScoringService {
         return { label, filename, error: mapped };
       }
     };
+    let done = 0;
     return mapBounded(work, this.parallelism(), async (item) => {
       const scored = await scoreOne(item);
       options.onScored?.(++done);
@@ -113,8 +115,8 @@ export class ScoringService {
 
   // ================================================================= /infer
 
-  /** `signal`: set by the `infer` job; a job waits for pool capacity where the synchronous route gets 503. */
-  async infer(input: InferRequestInput, signal?: AbortSignal): Promise<InferResult> {
+  /** `run`: the route is interactive (503 when the pool is full); the `infer` job runs in the background and waits. */
+  async infer(input: InferRequestInput, run: EngineRunOptions = INTERACTIVE): Promise<InferResult> {
     const started = performance.now();
     try {
       validateMmPerPx(input.mmPerPx);
@@ -150,7 +152,7 @@ export class ScoringService {
           { memory: memoryRef(probe), threshold, scorePercentile: calib.scorePercentile, areaMm2Thr: calib.areaMm2Thr },
           { bytes: input.image, mmPerPx: input.mmPerPx, shape },
           // Without include_heatmap the heatmap goes only with an NG decision, known after scoring.
-          { wantHeatmap: input.includeHeatmap !== false, route: '/infer', signal },
+          { wantHeatmap: input.includeHeatmap !== false, route: '/infer', run },
         );
       } catch (error) {
         if ((error as ApiError).code === 'memory_not_fitted') await this.diagnostics.notFitted(input, probe, 'memory_unreadable');
@@ -187,7 +189,7 @@ export class ScoringService {
 
   // ================================================================= /infer_dataset
 
-  async inferDataset(input: InferDatasetInput, signal?: AbortSignal, onProgress?: ProgressReporter): Promise<Record<string, unknown>> {
+  async inferDataset(input: InferDatasetInput, run: EngineRunOptions = INTERACTIVE): Promise<Record<string, unknown>> {
     const probe = await this.artifacts.probe(input);
     if (!probe.memory.path) throw memoryNotFitted('/infer_dataset');
     const calib = await this.artifacts.readCalib(probe.calib);
@@ -209,8 +211,8 @@ export class ScoringService {
         wantHeatmap: input.includeHeatmap,
         route: '/infer_dataset',
         abortMessage: 'Dataset inference aborted',
-        signal,
-        onScored: onProgress && ((done) => onProgress({ phase: 'inference', done, total: work.length })),
+        run,
+        onScored: (done) => run.onProgress?.({ phase: 'inference', done, total: work.length }),
       },
     );
     const items = scored.map(({ label, filename, sample, output, error }) => {

@@ -1,46 +1,62 @@
-// Task handlers of POST /jobs, registered by name from the modules that own the work (Detection, Inference...),
-// typically in their onModuleInit. JobsService checks at boot that every supported task has a handler.
-import { Injectable } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
-import { JobProgress, JsonObject } from './job.types';
+// The compiled table of job tasks: discovered from @OnJob methods at module init (see job-task.ts), or registered
+// directly (unit tests). The runners (in-process FIFO, BullMQ worker) only see JobTaskHandler.
+import { Inject, Injectable, OnModuleInit, Optional } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { JOB_TASK_NAMES, JobRunContext, JobTaskSpec, ON_JOB_METADATA, timeoutSeconds } from './job-task';
+import { JsonObject } from './job.types';
 
-/** Tasks the service promises; other modules may `require()` more (e.g. the inspection tasks) and must register them. */
-export const SUPPORTED_JOB_TASKS: readonly string[] = ['detect-objects'];
-
-export interface JobRunContext {
-  /** Fires on cancel, on timeout and on shutdown; `signal.reason` is a JobAbortReason. */
-  signal: AbortSignal;
-  /** X-Request-Id of the request that created the job (or retried it). */
-  requestId: string;
-  jobId: string;
-  /** Publishes where the work stands (done/total within a phase); shown by GET /jobs/{id} and the monitor. */
-  reportProgress(progress: JobProgress): void;
-}
+export type { JobRunContext } from './job-task';
 
 export interface JobTaskHandler<P = unknown> {
   name: string;
   /** Deadline of one run, measured from the pending → running transition. */
   timeoutSeconds(config: AppConfig): number;
-  /**
-   * Checks and normalises the task fields of a create request (defaults applied). Throws ApiError('validation_error')
-   * naming fields under `location` (['body'] or ['body', 'payload']). The result is stored as the job's payload.
-   */
+  /** The create request's fields → the stored payload (validated once, at creation). */
   validate(fields: JsonObject, location?: string[]): P;
   /** Does the work. Must stop soon after `signal` fires; a result arriving after that is discarded. */
   run(payload: P, context: JobRunContext): Promise<JsonObject>;
 }
 
 @Injectable()
-export class JobTaskRegistry {
+export class JobTaskRegistry implements OnModuleInit {
   private readonly handlers = new Map<string, JobTaskHandler>();
-  private readonly required = new Set<string>(SUPPORTED_JOB_TASKS);
+  private readonly required = new Set<string>(JOB_TASK_NAMES);
+
+  constructor(
+    @Optional() private readonly discovery?: DiscoveryService,
+    @Optional() private readonly scanner?: MetadataScanner,
+    @Optional() @Inject(APP_CONFIG) private readonly config?: AppConfig,
+  ) {}
+
+  /** Registers every @OnJob method of every provider. */
+  onModuleInit(): void {
+    if (!this.discovery || !this.scanner || !this.config) return;
+    const config = this.config;
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      if (!instance || typeof instance !== 'object') continue;
+      const prototype = Object.getPrototypeOf(instance) as object;
+      for (const key of this.scanner.getAllMethodNames(prototype)) {
+        const method = instance[key] as (payload: unknown, context: JobRunContext) => Promise<object>;
+        const spec = Reflect.getMetadata(ON_JOB_METADATA, method) as JobTaskSpec<never> | undefined;
+        if (!spec) continue;
+        this.register({
+          name: spec.name,
+          timeoutSeconds: (c) => timeoutSeconds(spec.timeout, c),
+          validate: (fields, location = ['body']) => spec.parse(fields, location, config),
+          run: async (payload, context) => (await method.call(instance, payload, context)) as JsonObject,
+        });
+      }
+    }
+  }
 
   register<P>(handler: JobTaskHandler<P>): void {
     if (this.handlers.has(handler.name)) throw new Error(`job task "${handler.name}" is registered twice`);
     this.handlers.set(handler.name, handler as JobTaskHandler);
   }
 
-  /** Declares tasks that must have a handler by the time the application boots. */
+  /** Declares more tasks that must have a handler by the time the application boots (tests). */
   require(...names: string[]): void {
     for (const name of names) this.required.add(name);
   }

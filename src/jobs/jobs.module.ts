@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { JOBS_HEALTH } from '../health/health-sources';
 import { JobRepository } from './job.repository';
@@ -11,6 +12,7 @@ import { JobsService } from './jobs.service';
 // Global: the task registry is needed by every module that contributes a job task, and /health reads JOBS_HEALTH.
 @Global()
 @Module({
+  imports: [DiscoveryModule],
   controllers: [JobsController],
   providers: [
     { provide: JobRepository, useFactory: (config: AppConfig) => new JobRepository(config.jobs.dbPath), inject: [APP_CONFIG] },

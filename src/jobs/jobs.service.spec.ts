@@ -8,6 +8,7 @@ import { decodeJobCursor, encodeJobCursor } from './job-cursor';
 import { canonicalJson } from './job-fingerprint';
 import { JobRepository } from './job.repository';
 import { JobRunner } from './job-runner';
+import { JOB_TASK_NAMES } from './job-task';
 import { JobRunContext, JobTaskHandler, JobTaskRegistry } from './job-task-registry';
 import { JobsService } from './jobs.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -51,7 +52,7 @@ describe('JobsService', () => {
     registry.require('manual');
     task = new ManualTask();
     registry.register(task);
-    registry.register({ ...task, name: 'detect-objects', timeoutSeconds: () => 1, validate: (f) => f, run: async () => ({}) });
+    for (const name of JOB_TASK_NAMES) registry.register({ ...task, name, timeoutSeconds: () => 1, validate: (f) => f, run: async () => ({}) });
     const logger = pino({ level: 'silent' });
     metrics = new MetricsService();
     const s = new JobsService(repository, new JobRunner(config, logger), registry, config, { now: () => now }, logger, metrics);

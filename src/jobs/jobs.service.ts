@@ -242,22 +242,18 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
     const job = this.repository.find(jobId);
     if (!job || job.status !== 'pending') return null;
     const handler = this.registry.get(job.task);
-    let payload: unknown;
-    try {
-      if (!handler) throw new ApiError('unsupported_task', undefined, { task: job.task });
-      // Re-validated because the stored payload may come from an older version of the service.
-      payload = handler.validate(job.payload, ['payload']);
-    } catch (error) {
-      if (this.repository.markRunning(jobId, this.clock.now())) this.fail(jobId, error);
+    if (!handler) {
+      if (this.repository.markRunning(jobId, this.clock.now())) this.fail(jobId, new ApiError('unsupported_task', undefined, { task: job.task }));
       return null;
     }
     if (!this.repository.markRunning(jobId, this.clock.now())) return null;
     this.logger.info({ jobId, task: job.task, waitedMs: this.clock.now() - job.createdAt, ...job.labels }, 'job started');
+    // The stored payload is the one the task's parser produced at creation (validated once).
     return {
       id: job.id,
       requestId: job.requestId,
       handler,
-      payload,
+      payload: job.payload,
       timeoutMs: handler.timeoutSeconds(this.config) * 1000,
     };
   }

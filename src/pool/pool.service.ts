@@ -13,15 +13,18 @@ import type { TaskProgress } from '../engine/task-progress';
 import { EngineHealth, EngineHealthSource } from '../health/health-sources';
 import { MetricsService } from '../metrics/metrics.service';
 
+/**
+ * Who is waiting. `interactive` (a synchronous HTTP request) is answered 503 `overloaded` at once when the pool's
+ * queue is full; `background` (a job) waits until a task of this pool settles and frees room.
+ */
+export type PoolPriority = 'interactive' | 'background';
+
 export interface PoolRunOptions {
   signal?: AbortSignal;
-  /** Jobs wait for queue capacity instead of failing fast with 503 `overloaded` (synchronous routes). */
-  waitForCapacity?: boolean;
+  priority: PoolPriority;
   /** Progress published by a long task (fit) from its worker. */
   onProgress?: (progress: TaskProgress) => void;
 }
-
-const CAPACITY_POLL_MS = 25;
 
 /**
  * The Nest face of the engine's worker pool: starts it at boot (generating the built-in backbone into the models
@@ -33,6 +36,8 @@ export class InferencePoolService implements OnModuleInit, OnApplicationShutdown
   private pool: InferencePool | null = null;
   private backbone: PoolBackboneInfo | null = null;
   private loadError: string | null = null;
+  /** Background runs waiting for room; woken when any run settles (every run of the pool goes through run()). */
+  private readonly roomWaiters = new Set<() => void>();
   readonly backboneName: string;
 
   constructor(
@@ -87,6 +92,7 @@ export class InferencePoolService implements OnModuleInit, OnApplicationShutdown
   async onApplicationShutdown(): Promise<void> {
     const pool = this.pool;
     this.pool = null;
+    this.wakeWaiters();
     await pool?.close();
   }
 
@@ -111,21 +117,24 @@ export class InferencePoolService implements OnModuleInit, OnApplicationShutdown
     return this.backbone;
   }
 
-  async run<K extends TaskName>(task: K, input: TaskInput<K>, options: PoolRunOptions = {}): Promise<TaskOutput<K>> {
+  async run<K extends TaskName>(task: K, input: TaskInput<K>, options: PoolRunOptions): Promise<TaskOutput<K>> {
     const pool = this.pool;
     if (!pool || !this.backbone) throw this.unavailable();
+    const background = options.priority === 'background';
     for (;;) {
-      if (options.waitForCapacity) await this.waitForCapacity(pool, options.signal);
+      if (background) await this.waitForRoom(pool, options.signal);
       const started = performance.now();
       try {
         const output = await pool.run(task, input, { signal: options.signal, onProgress: options.onProgress });
         this.observe(task, output, started);
         return output;
       } catch (error) {
-        // A synchronous request can take the freed slot between the wait and the run: a job just waits again.
-        if (options.waitForCapacity && error instanceof PoolSaturatedError && !options.signal?.aborted) continue;
+        // An interactive request can take the freed slot between the wait and the run: a background run waits again.
+        if (background && error instanceof PoolSaturatedError && !options.signal?.aborted) continue;
         if (task === 'fit') this.metrics.observeFit((performance.now() - started) / 1000, error instanceof AbortedError ? 'aborted' : 'error');
         throw this.translate(error, task);
+      } finally {
+        this.wakeWaiters();
       }
     }
   }
@@ -142,11 +151,23 @@ export class InferencePoolService implements OnModuleInit, OnApplicationShutdown
     });
   }
 
-  private async waitForCapacity(pool: InferencePool, signal?: AbortSignal): Promise<void> {
-    while (pool.isSaturated()) {
-      if (signal?.aborted) return;
-      await new Promise((resolve) => setTimeout(resolve, CAPACITY_POLL_MS));
+  /** Resolves once the pool has room (or the signal fired); re-checked after each settle, no polling. */
+  private async waitForRoom(pool: InferencePool, signal?: AbortSignal): Promise<void> {
+    while (pool.isSaturated() && !signal?.aborted && this.pool === pool) {
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          this.roomWaiters.delete(wake);
+          signal?.removeEventListener('abort', wake);
+          resolve();
+        };
+        this.roomWaiters.add(wake);
+        signal?.addEventListener('abort', wake, { once: true });
+      });
     }
+  }
+
+  private wakeWaiters(): void {
+    for (const wake of [...this.roomWaiters]) wake();
   }
 
   private translate(error: unknown, task: string): unknown {
