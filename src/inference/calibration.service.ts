@@ -88,7 +88,8 @@ export class CalibrationService {
   async calibrateDataset(input: CalibrateDatasetInput, run: EngineRunOptions = INTERACTIVE): Promise<Record<string, unknown>> {
     checkPercentile(input.scorePercentile);
     const probe = await this.artifacts.probe(input);
-    if (!probe.memory.path) throw memoryNotFitted('/calibrate_dataset');
+    this.artifacts.assertNoRefusedFallback(input, probe);
+    if (!probe.memory.path) throw memoryNotFitted('/calibrate_dataset', this.artifacts.lookedFor(input, probe, ['memory', 'index']));
     const model = { memory: memoryRef(probe), threshold: null, scorePercentile: input.scorePercentile, areaMm2Thr: input.areaMm2Thr };
     const base = await this.store.resolveDatasetBase(input.recipeId, input.roleId, input.roiId);
     const listing = await this.store.listDataset(base);
@@ -137,6 +138,7 @@ export class CalibrationService {
       role_id: input.roleId,
       roi_id: input.roiId,
       model_key: input.modelKey,
+      ...this.artifacts.provenance(probe),
     };
   }
 }

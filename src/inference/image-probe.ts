@@ -17,7 +17,8 @@ export async function probeImage(bytes: Uint8Array, maxPixels: number): Promise<
     try {
       const meta = await sharp(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).metadata();
       if (!meta.width || !meta.height) throw new Error('no size');
-      size = { width: meta.width, height: meta.height };
+      // EXIF orientations 5–8 swap the axes once the engine has rotated the image upright.
+      size = (meta.orientation ?? 1) >= 5 ? { width: meta.height, height: meta.width } : { width: meta.width, height: meta.height };
     } catch {
       throw new ApiError('invalid_image');
     }

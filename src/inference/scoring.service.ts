@@ -7,7 +7,8 @@ import type { MemoryArtifactRef } from '../engine/memory-cache';
 import type { InferOutput } from '../engine/pool-protocol';
 import { DatasetBase, DatasetLabel, ModelStore } from '../recipes/model-store';
 import { validateMmPerPx } from '../recipes/mm-per-px';
-import { MODEL_OR_POOL_FAILURES, MemoryRoute, itemErrorMessage, mapEngineError, memoryNotFitted } from './engine-errors';
+import { MODEL_OR_POOL_FAILURES, MemoryRoute, calibrationMissing, itemErrorMessage, mapEngineError, memoryNotFitted } from './engine-errors';
+import { checkShape } from './roi-shape';
 import { probeImage } from './image-probe';
 import { parseShape, withBoxFields } from './infer-wire';
 import { EngineRunOptions, INSPECTION_ENGINE, INTERACTIVE, InspectionEngine } from './inspection-engine';
@@ -136,15 +137,16 @@ export class ScoringService {
         shape_present: input.shape !== undefined && input.shape !== null && input.shape !== '',
       });
       this.diagnostics.event('infer.probe', input, { probe: this.diagnostics.probeFields(input, probe) });
+      this.artifacts.assertNoRefusedFallback(input, probe);
       if (!probe.memory.path || !probe.memory.stats) {
         await this.diagnostics.notFitted(input, probe, 'memory_missing');
-        throw memoryNotFitted('/infer');
+        throw memoryNotFitted('/infer', this.artifacts.lookedFor(input, probe, ['memory', 'index']));
       }
       if (calib.threshold === null) {
         this.diagnostics.event('infer.calibration_missing', input, { calib_path: calib.path });
-        throw new ApiError('calibration_missing', undefined, { calib_path: calib.path });
+        throw calibrationMissing(input, { calib_path: calib.path, ...this.artifacts.lookedFor(input, probe, ['calib']) });
       }
-      const shape = parseShape(input.shape);
+      const shape = checkShape(parseShape(input.shape), imageShape, this.config.inference.minMaskPixels);
       const threshold = calib.threshold;
       let output: InferOutput;
       try {
@@ -161,13 +163,18 @@ export class ScoringService {
       const score = Number.isFinite(output.score) ? output.score : 0;
       const decision = score >= threshold ? 'ng' : 'ok';
       const withHeatmap = input.includeHeatmap === true || (input.includeHeatmap === undefined && decision === 'ng');
-      const regions = (output.regions ?? []).map(withBoxFields);
+      // Regions are defects only on an NG part; on an OK part their count is still said, never hidden or shown as defects.
+      const found = (output.regions ?? []).map(withBoxFields);
+      const regions = decision === 'ng' ? found : [];
+      const provenance = this.artifacts.provenance(probe);
       this.diagnostics.event('infer.response', input, {
         elapsed_ms: elapsedMs(started),
         score,
         threshold,
         decision,
         n_regions: regions.length,
+        regions_above_area_threshold: found.length,
+        ...provenance,
         timings_ms: output.timings,
         memory_loaded: output.memoryLoaded,
       });
@@ -180,6 +187,8 @@ export class ScoringService {
         request_id: input.requestId,
         recipe_id: input.recipeId,
         decision,
+        regions_above_area_threshold: found.length,
+        ...provenance,
       };
     } catch (error) {
       this.diagnostics.error('infer.error', input, error, started);
@@ -191,9 +200,10 @@ export class ScoringService {
 
   async inferDataset(input: InferDatasetInput, run: EngineRunOptions = INTERACTIVE): Promise<Record<string, unknown>> {
     const probe = await this.artifacts.probe(input);
-    if (!probe.memory.path) throw memoryNotFitted('/infer_dataset');
+    this.artifacts.assertNoRefusedFallback(input, probe);
+    if (!probe.memory.path) throw memoryNotFitted('/infer_dataset', this.artifacts.lookedFor(input, probe, ['memory', 'index']));
     const calib = await this.artifacts.readCalib(probe.calib);
-    if (calib.threshold === null) throw new ApiError('calibration_missing', undefined, { calib_path: calib.path });
+    if (calib.threshold === null) throw calibrationMissing(input, { calib_path: calib.path, ...this.artifacts.lookedFor(input, probe, ['calib']) });
     const threshold = calib.threshold;
     const base = await this.store.resolveDatasetBase(input.recipeId, input.roleId, input.roiId);
     const listing = await this.store.listDataset(base);
@@ -229,10 +239,13 @@ export class ScoringService {
       if (error) {
         item.error = itemErrorMessage(error, filename);
       } else if (sample && output) {
+        const found = output.regions ?? [];
         item.mm_per_px = sample.mmPerPx;
         item.score = output.score;
-        item.regions = output.regions ?? [];
-        item.n_regions = (output.regions ?? []).length;
+        item.decision = output.score >= threshold ? 'ng' : 'ok';
+        item.regions = item.decision === 'ng' ? found : [];
+        item.n_regions = (item.regions as unknown[]).length;
+        item.regions_above_area_threshold = found.length;
         if (input.includeHeatmap && output.heatmapPng) item.heatmap_png_base64 = Buffer.from(output.heatmapPng).toString('base64');
       }
       return item;
@@ -247,6 +260,7 @@ export class ScoringService {
       n_total: items.length,
       n_errors: items.filter((i) => i.error !== null).length,
       items,
+      ...this.artifacts.provenance(probe),
     };
   }
 

@@ -1,6 +1,7 @@
 // SQLite persistence of jobs (better-sqlite3, WAL). Owns every SQL statement and nothing else: the state machine
 // lives in JobsService, which passes the allowed source statuses of each transition so that every status change is a
 // conditional UPDATE and a late writer can never overwrite a terminal state.
+import { rethrowIfStorageFull } from '../common/errors/storage-full';
 import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -80,7 +81,7 @@ export class JobRepository {
   private readonly statements: ReturnType<JobRepository['prepare']>;
   private readonly completeStatements = new Map<number, Database.Statement>();
 
-  constructor(dbPath: string) {
+  constructor(private readonly dbPath: string) {
     fs.mkdirSync(path.dirname(dbPath), { recursive: true });
     this.db = new Database(dbPath);
     this.db.pragma('journal_mode = WAL');
@@ -126,6 +127,15 @@ export class JobRepository {
    * this stays correct even if several processes shared the database file.
    */
   createOrFind(job: NewJob): CreateOutcome {
+    try {
+      return this.createOrFindTx(job);
+    } catch (error) {
+      // SQLITE_FULL: the disk holding the database is full → 507 naming its directory; the transaction rolled back.
+      rethrowIfStorageFull(error, path.dirname(this.dbPath), Buffer.byteLength(JSON.stringify(job.payload)));
+    }
+  }
+
+  private createOrFindTx(job: NewJob): CreateOutcome {
     return this.db.transaction((): CreateOutcome => {
       if (job.idempotencyKey !== null) {
         const existing = this.statements.byKey.get(job.idempotencyKey);
