@@ -93,6 +93,9 @@ export class CalibrationService {
     const model = { memory: memoryRef(probe), threshold: null, scorePercentile: input.scorePercentile, areaMm2Thr: input.areaMm2Thr };
     const base = await this.store.resolveDatasetBase(input.recipeId, input.roleId, input.roiId);
     const listing = await this.store.listDataset(base);
+    const total = (listing.ok?.files.length ?? 0) + (listing.ng?.files.length ?? 0);
+    let before = 0; // samples of the labels already scored
+    run.onProgress?.({ phase: 'calibration', done: 0, total });
     // Like the original, a sample that cannot be scored is skipped; a broken model or pool is not.
     const scoreLabel = async (label: DatasetLabel): Promise<number[]> => {
       const work = (listing[label]?.files ?? []).map((filename) => ({ label, filename }));
@@ -102,7 +105,9 @@ export class CalibrationService {
         route: '/calibrate_dataset',
         abortMessage: 'Calibration aborted',
         run,
+        onScored: (done) => run.onProgress?.({ phase: 'calibration', done: before + done, total }),
       });
+      before += work.length;
       return scored.map((s) => s.output?.score).filter((s): s is number => s !== undefined && s !== null && Number.isFinite(s));
     };
     const okScores = await scoreLabel('ok');
