@@ -1,7 +1,7 @@
 // The ROI shape checked against the crop before scoring: a known kind, finite numbers, and a mask that keeps at
 // least BDI_MIN_MASK_PIXELS pixels. The original ignored unknown kinds (whole crop) and scored empty masks as 0.
 import { ApiError } from '../common/errors/api-error';
-import { buildRoiMask } from '../engine/roi-mask';
+import { roiMaskPixels } from '../engine/roi-mask';
 import type { ParsedShape } from './inference.types';
 
 const NUMERIC_FIELDS: Record<string, readonly string[]> = {
@@ -29,9 +29,7 @@ export function checkShape(shape: ParsedShape, crop: { width: number; height: nu
     const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
     if (!Number.isFinite(number)) throw invalid(`shape.${key} must be a finite number, got ${JSON.stringify(value) ?? String(value)}`, { key });
   }
-  const mask = buildRoiMask(crop.height, crop.width, shape);
-  let inside = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) inside++;
+  const inside = roiMaskPixels(crop.height, crop.width, shape);
   if (inside === 0) {
     throw invalid(`The ${kind} does not overlap the ${crop.width}x${crop.height} crop: no pixel would be inspected`, { mask_pixels: 0, crop: [crop.width, crop.height] });
   }
