@@ -156,6 +156,19 @@ export class ModelArtifacts {
     this.loadable.clear();
   }
 
+  /** The client's file name kept in a stored sample's meta (`original_filename`, else the GUI's own `filename`). */
+  async originalName(base: DatasetBase, label: DatasetLabel, filename: string): Promise<string | null> {
+    try {
+      const metaPath = this.store.sampleFilePath(base, label, `${stemOf(filename)}.json`);
+      if (!(await this.store.fileStats(metaPath))) return null;
+      const meta = parseLenientJson((await this.store.readFile(metaPath)).toString('utf8')) as Record<string, unknown> | undefined;
+      const name = meta?.original_filename ?? meta?.filename;
+      return typeof name === 'string' && name !== '' && name !== filename ? name : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** One dataset sample for scoring: bytes, mm_per_px (meta key, else default) and the meta's shape. */
   async readSample(base: DatasetBase, label: DatasetLabel, filename: string, defaultMm: unknown): Promise<Sample> {
     const file = this.store.sampleFilePath(base, label, filename);
