@@ -105,7 +105,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     storage: {
       modelsDir,
       cacheMaxEntries: read.number(['BDI_CACHE_MAX_ENTRIES'], 32, { min: 1, integer: true }),
-      diagnosticsDir: path.resolve(cwd, read.string(['BDI_GUI_LOG_DIR'], 'logs')),
+      // Beside the models by default: a checkout's `npm start` must not write into the repository.
+      diagnosticsDir: path.resolve(cwd, read.string(['BDI_GUI_LOG_DIR'], path.join(modelsDir, 'logs'))),
       strictRecipes: read.boolean(['BDI_STRICT_RECIPES'], false),
     },
     inference: {

@@ -120,7 +120,8 @@ export type TaskOutput<K extends TaskName> = TaskMap[K]['output'];
 export interface TaskMessage<K extends TaskName = TaskName> {
   task: K;
   input: TaskInput<K>;
-  /** Shared Int32Array(1) over a SharedArrayBuffer; the caller stores 1 (Atomics) to cancel. */
+  /** The task's control array (task-progress.ts): index 0 is the abort flag the caller sets (Atomics) to cancel;
+   *  long tasks publish their progress in the rest. */
   abortFlag: Int32Array;
 }
 

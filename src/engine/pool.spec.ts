@@ -9,6 +9,7 @@ import type { MemoryArtifactRef } from './memory-cache';
 import { encodeMemoryNpz } from './npz';
 import { InferencePool } from './pool';
 import type { FitOutput, InferInput } from './pool-protocol';
+import type { TaskProgress } from './task-progress';
 import { createPrng } from './seeded-prng';
 
 const SIZE = 160;
@@ -153,5 +154,22 @@ describe('InferencePool (real workers)', () => {
     await expect(pool.fit({ images, coresetRate: 0.1, seed: 0 }, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortedError);
     await pool.warmUp();
     expect(pool.stats().threadIds).toEqual(before);
+  });
+
+  it('publishes fit progress from the worker: images through the backbone, then coreset, then artifacts', async () => {
+    const images = await Promise.all(Array.from({ length: 12 }, async (_, i) => ({ name: `p${i}.png`, bytes: await discPng(500 + i) })));
+    const seen: TaskProgress[] = [];
+    await pool.fit({ images, coresetRate: 0.25, seed: 0, encodeArtifacts: true }, { onProgress: (p) => seen.push(p) });
+    // The last report is always delivered (the poller reads once more when the task ends).
+    expect(seen[seen.length - 1]).toEqual({ phase: 'artifacts', done: 12, total: 12 });
+    for (const p of seen) {
+      expect(p.total).toBe(12);
+      expect(p.done).toBeGreaterThanOrEqual(0);
+      expect(p.done).toBeLessThanOrEqual(12);
+    }
+    // Phases only move forward.
+    const order = ['features', 'coreset', 'artifacts'];
+    const indices = seen.map((p) => order.indexOf(p.phase));
+    expect(indices.every((v, i) => v >= 0 && (i === 0 || v >= indices[i - 1]))).toBe(true);
   });
 });

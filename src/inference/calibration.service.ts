@@ -94,8 +94,11 @@ export class CalibrationService {
     const model = { memory: memoryRef(probe), threshold: null, scorePercentile: input.scorePercentile, areaMm2Thr: input.areaMm2Thr };
     const base = await this.store.resolveDatasetBase(input.recipeId, input.roleId, input.roiId);
     const listing = await this.store.listDataset(base);
+    const total = (listing.ok?.files.length ?? 0) + (listing.ng?.files.length ?? 0);
+    let before = 0; // samples of the labels already scored
+    run.onProgress?.({ phase: 'calibration', done: 0, total });
     // A sample that cannot be scored is reported with every other one (the original skipped them silently, so a
-    // threshold could come from 12 of 15 samples without anyone knowing).
+    // threshold could come from 12 of 15 samples without anyone knowing); a broken model or pool ends the run.
     const unusable: UnusableSample[] = [];
     const scoreLabel = async (label: DatasetLabel): Promise<number[]> => {
       const work = (listing[label]?.files ?? []).map((filename) => ({ label, filename }));
@@ -105,7 +108,9 @@ export class CalibrationService {
         route: '/calibrate_dataset',
         abortMessage: 'Calibration aborted',
         run,
+        onScored: (done) => run.onProgress?.({ phase: 'calibration', done: before + done, total }),
       });
+      before += work.length;
       for (const s of scored) {
         if (!s.error) continue;
         const reason = typeof s.error.details?.reason === 'string' ? s.error.details.reason : s.error.message;

@@ -83,14 +83,24 @@ export class ScoringService {
     base: DatasetBase | null,
     work: ReadonlyArray<{ label: DatasetLabel; filename: string }>,
     model: ScoringModel,
-    options: { defaultMmPerPx: unknown; wantHeatmap: boolean; route: MemoryRoute; abortMessage: string; run: EngineRunOptions },
+    options: {
+      defaultMmPerPx: unknown;
+      wantHeatmap: boolean;
+      route: MemoryRoute;
+      abortMessage: string;
+      run: EngineRunOptions;
+      /** Called after each sample with the number scored so far (failed ones included). */
+      onScored?: (done: number) => void;
+    },
   ): Promise<ScoredSample[]> {
-    const { signal } = options.run;
-    return mapBounded(work, this.parallelism(), async ({ label, filename }) => {
+    const { signal, priority } = options.run;
+    // Progress is counted here, per sample; single inferences publish none.
+    const perSample: EngineRunOptions = { signal, priority };
+    const scoreOne = async ({ label, filename }: { label: DatasetLabel; filename: string }): Promise<ScoredSample> => {
       if (signal?.aborted) throw new ApiError('aborted', options.abortMessage);
       try {
         const sample = await this.artifacts.readSample(base as DatasetBase, label, filename, options.defaultMmPerPx);
-        const output = await this.scoreSample(model, sample, { wantHeatmap: options.wantHeatmap, route: options.route, run: options.run });
+        const output = await this.scoreSample(model, sample, { wantHeatmap: options.wantHeatmap, route: options.route, run: perSample });
         return { label, filename, sample, output };
       } catch (error) {
         if (signal?.aborted) throw new ApiError('aborted', options.abortMessage);
@@ -98,6 +108,12 @@ export class ScoringService {
         if (MODEL_OR_POOL_FAILURES.has(mapped.code)) throw mapped;
         return { label, filename, error: mapped, originalName: base ? await this.artifacts.originalName(base, label, filename) : null };
       }
+    };
+    let done = 0;
+    return mapBounded(work, this.parallelism(), async (item) => {
+      const scored = await scoreOne(item);
+      options.onScored?.(++done);
+      return scored;
     });
   }
 
@@ -203,7 +219,14 @@ export class ScoringService {
       base,
       work,
       { memory: memoryRef(probe), threshold, scorePercentile: calib.scorePercentile, areaMm2Thr: calib.areaMm2Thr },
-      { defaultMmPerPx: input.defaultMmPerPx, wantHeatmap: input.includeHeatmap, route: '/infer_dataset', abortMessage: 'Dataset inference aborted', run },
+      {
+        defaultMmPerPx: input.defaultMmPerPx,
+        wantHeatmap: input.includeHeatmap,
+        route: '/infer_dataset',
+        abortMessage: 'Dataset inference aborted',
+        run,
+        onScored: (done) => run.onProgress?.({ phase: 'inference', done, total: work.length }),
+      },
     );
     const items = scored.map(({ label, filename, sample, output, error, originalName }) => {
       const item: Record<string, unknown> = {

@@ -5,7 +5,7 @@ import { rethrowIfStorageFull } from '../common/errors/storage-full';
 import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { JobRecord, JobStatus, JobSummary, JsonObject, NewJob, TERMINAL_STATUSES } from './job.types';
+import { jobLabelsOf, JobLabels, JobRecord, JobStatus, JobSummary, JsonObject, NewJob, TERMINAL_STATUSES } from './job.types';
 
 interface JobRow {
   seq: number;
@@ -20,6 +20,8 @@ interface JobRow {
   retry_of: string | null;
   idempotency_key: string | null;
   request_id: string;
+  /** JSON of the job's JobLabels (null for rows written before the column existed). */
+  labels: string | null;
 }
 
 interface FullJobRow extends JobRow {
@@ -44,6 +46,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   idempotency_key TEXT UNIQUE,
   request_id      TEXT    NOT NULL,
   fingerprint     TEXT    NOT NULL,
+  labels          TEXT,
   payload         TEXT    NOT NULL,
   result          TEXT
 );
@@ -52,7 +55,7 @@ CREATE INDEX IF NOT EXISTS jobs_finished_at ON jobs (finished_at) WHERE finished
 `;
 
 const SUMMARY_COLUMNS =
-  'seq, id, task, status, created_at, started_at, finished_at, error, error_code, retry_of, idempotency_key, request_id';
+  'seq, id, task, status, created_at, started_at, finished_at, error, error_code, retry_of, idempotency_key, request_id, labels';
 
 export interface ListQuery {
   status?: JobStatus;
@@ -86,6 +89,9 @@ export class JobRepository {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // Databases created before the labels column: added at the end (their summaries then read past the payload).
+    const columns = this.db.prepare<[], { name: string }>(`PRAGMA table_info(jobs)`).all();
+    if (!columns.some((c) => c.name === 'labels')) this.db.exec(`ALTER TABLE jobs ADD COLUMN labels TEXT`);
     this.statements = this.prepare();
   }
 
@@ -93,8 +99,8 @@ export class JobRepository {
     const db = this.db;
     return {
       insert: db.prepare(
-        `INSERT INTO jobs (id, task, status, created_at, retry_of, idempotency_key, request_id, fingerprint, payload)
-         VALUES (@id, @task, 'pending', @createdAt, @retryOf, @idempotencyKey, @requestId, @fingerprint, @payload)`,
+        `INSERT INTO jobs (id, task, status, created_at, retry_of, idempotency_key, request_id, fingerprint, labels, payload)
+         VALUES (@id, @task, 'pending', @createdAt, @retryOf, @idempotencyKey, @requestId, @fingerprint, @labels, @payload)`,
       ),
       byId: db.prepare<[string], FullJobRow>(`SELECT * FROM jobs WHERE id = ?`),
       summaryById: db.prepare<[string], JobRow>(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE id = ?`),
@@ -135,7 +141,7 @@ export class JobRepository {
         const existing = this.statements.byKey.get(job.idempotencyKey);
         if (existing) return { created: false, job: toRecord(existing) };
       }
-      this.statements.insert.run({ ...job, payload: JSON.stringify(job.payload) });
+      this.statements.insert.run({ ...job, labels: JSON.stringify(jobLabelsOf(job.payload)), payload: JSON.stringify(job.payload) });
       const row = this.statements.byId.get(job.id);
       if (!row) throw new Error(`job ${job.id} vanished after insert`);
       return { created: true, job: toRecord(row) };
@@ -251,6 +257,7 @@ function toSummary(row: JobRow): JobSummary {
     retryOf: row.retry_of,
     idempotencyKey: row.idempotency_key,
     requestId: row.request_id,
+    labels: row.labels ? (JSON.parse(row.labels) as JobLabels) : {},
   };
 }
 

@@ -13,8 +13,8 @@ import {
   JobResultResponse,
 } from './dto/job.response';
 import { ListJobsQuery } from './dto/list-jobs.query';
-import { JobSummary, JsonObject } from './job.types';
-import { JobsService } from './jobs.service';
+import { JsonObject } from './job.types';
+import { JobsService, JobView } from './jobs.service';
 
 @ApiTags('jobs')
 @Controller('jobs')
@@ -159,7 +159,7 @@ function isoOrNull(epochMs: number | null): string | null {
   return epochMs === null ? null : iso(epochMs);
 }
 
-function toItem(job: JobSummary): JobItemResponse {
+function toItem(job: JobView): JobItemResponse {
   return {
     jobId: job.id,
     status: job.status,
@@ -170,5 +170,9 @@ function toItem(job: JobSummary): JobItemResponse {
     error: job.error,
     errorCode: job.errorCode,
     retryOf: job.retryOf,
+    recipeId: job.labels.recipeId ?? null,
+    roleId: job.labels.roleId ?? null,
+    roiId: job.labels.roiId ?? null,
+    progress: job.progress,
   };
 }

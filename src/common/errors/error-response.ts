@@ -126,6 +126,8 @@ export function sendError(exception: unknown, req: Request, res: Response, logge
     res.end();
     return;
   }
+  // The request's log line (pino-http, at warn/error) names the code.
+  res.locals.errorCode = error.code;
   res.setHeader('X-Request-Id', requestId);
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   res.status(error.status).json(body);
