@@ -185,7 +185,7 @@ export class ScoringService {
         score,
         threshold,
         token_shape: output.tokenShape,
-        heatmap_png_base64: withHeatmap && output.heatmapPng ? Buffer.from(output.heatmapPng).toString('base64') : null,
+        heatmap_png_base64: withHeatmap && output.heatmapPngBase64 ? output.heatmapPngBase64 : null,
         regions,
         request_id: input.requestId,
         recipe_id: input.recipeId,
@@ -249,7 +249,7 @@ export class ScoringService {
         item.regions = item.decision === 'ng' ? found : [];
         item.n_regions = (item.regions as unknown[]).length;
         item.regions_above_area_threshold = found.length;
-        if (input.includeHeatmap && output.heatmapPng) item.heatmap_png_base64 = Buffer.from(output.heatmapPng).toString('base64');
+        if (input.includeHeatmap && output.heatmapPngBase64) item.heatmap_png_base64 = output.heatmapPngBase64;
       }
       return item;
     });
