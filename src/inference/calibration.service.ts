@@ -92,7 +92,7 @@ export class CalibrationService {
     this.artifacts.assertNoRefusedFallback(input, probe);
     if (!probe.memory.path) throw memoryNotFitted('/calibrate_dataset', this.artifacts.lookedFor(input, probe, ['memory', 'index']));
     const model = { memory: memoryRef(probe), threshold: null, scorePercentile: input.scorePercentile, areaMm2Thr: input.areaMm2Thr };
-    const base = await this.store.resolveDatasetBase(input.recipeId, input.roleId, input.roiId);
+    const base = await this.artifacts.datasetBase(input);
     const listing = await this.store.listDataset(base);
     const total = (listing.ok?.files.length ?? 0) + (listing.ng?.files.length ?? 0);
     let before = 0; // samples of the labels already scored

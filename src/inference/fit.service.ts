@@ -33,7 +33,9 @@ export class FitService {
       if (!input.useDataset && input.images.length === 0) throw new ApiError('no_images');
       await this.store.ensureMmPerPx(input.recipeId, input.mmPerPx);
 
-      const base = await this.store.resolveDatasetBase(input.recipeId, input.roleId, input.roiId);
+      const base = input.useDataset
+        ? await this.artifacts.datasetBase(input)
+        : await this.store.resolveDatasetBase(input.recipeId, input.roleId, input.roiId);
       const listing = await this.store.listDataset(base);
       this.diagnostics.event('fit_ok.request', input, {
         n_files: input.images.length,

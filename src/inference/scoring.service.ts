@@ -208,7 +208,7 @@ export class ScoringService {
     const calib = await this.artifacts.readCalib(probe.calib);
     if (calib.threshold === null) throw calibrationMissing(input, { calib_path: calib.path, ...this.artifacts.lookedFor(input, probe, ['calib']) });
     const threshold = calib.threshold;
-    const base = await this.store.resolveDatasetBase(input.recipeId, input.roleId, input.roiId);
+    const base = await this.artifacts.datasetBase(input);
     const listing = await this.store.listDataset(base);
     const work: Array<{ label: DatasetLabel; filename: string }> = [];
     for (const label of input.labels) {
