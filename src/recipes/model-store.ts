@@ -317,6 +317,8 @@ export class ModelStore implements OnModuleInit {
         roi_id: roiId,
         label,
         filename: name,
+        // The client's file name: every later message about this sample uses it (names are server-generated).
+        original_filename: sample.clientFileName ?? null,
         recipe_id: recipeId,
         created_at_utc: pythonUtcIso(nowMicros()),
       };
