@@ -87,12 +87,7 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
         prepared = await ctx.features(readImageBytes(image));
       } catch (err) {
         if (!(err instanceof ImageDecodeError)) throw err;
-        if (input.onImageError !== 'skip') {
-          throw new ImageDecodeError(err.code as 'invalid_image' | 'image_too_large', `${image.name}: ${err.message}`, {
-            ...(err.details ?? {}),
-            file: image.name,
-          });
-        }
+        // 'fail' still looks at every image, so the error names all unusable ones, not just the first.
         errors.push({ name: image.name, code: err.code, message: err.message });
         continue;
       }
@@ -113,6 +108,12 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
         projected.push(space.project(features.features));
       }
       nImages++;
+    }
+    if (errors.length > 0 && input.onImageError !== 'skip') {
+      throw new ImageDecodeError(errors[0].code as 'invalid_image' | 'image_too_large', errors.map((e) => `${e.name}: ${e.message}`).join('; '), {
+        file: errors[0].name,
+        files: errors,
+      });
     }
     if (!spill || !grid) throw new InvalidArgumentError('None of the images could be used for fitting', { errors });
     checkAbort(abortFlag);

@@ -81,7 +81,10 @@ describe('InferencePool (real workers)', () => {
       expect(info.backbone).toMatchObject({ name: 'tiny-vit', inputWidth: 224, inputHeight: 224, patchStride: 14, dim: 32, device: 'cpu' });
       expect(info.nativeThreads).toEqual({ omp: 1, openblas: 1 });
       expect(info.envThreads).toEqual({ OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' });
+      // Each worker ran its dummy inference (warm-up) before answering.
+      expect(info.warmUpMs).toBeGreaterThan(0);
     }
+    expect(new Set(infos.map((i) => i.threadId)).size).toBe(2);
     expect(pool.stats()).toMatchObject({ workers: 2, queueDepth: 0, saturated: false });
   });
 
@@ -102,7 +105,7 @@ describe('InferencePool (real workers)', () => {
     expect(scratched.tokenShape).toEqual([16, 16]);
     // measured: clean 0.18–0.33, scratched 0.76
     expect(scratched.score).toBeGreaterThan(Math.max(...clean) * 1.5);
-    const meta = await sharp(scratched.heatmapPng as Uint8Array).metadata();
+    const meta = await sharp(Buffer.from(scratched.heatmapPngBase64 as string, 'base64')).metadata();
     expect([meta.width, meta.height, meta.channels]).toEqual([SIZE, SIZE, 1]);
     expect(scratched.regions?.length).toBeGreaterThan(0);
     const [x, y, w, h] = scratched.regions?.[0].bbox ?? [0, 0, 0, 0];

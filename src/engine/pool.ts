@@ -169,9 +169,12 @@ export class InferencePool {
     return (await this.workerInfo()).backbone;
   }
 
-  /** Starts every worker's backbone session now rather than on the first request. */
+  /**
+   * Starts every worker's backbone session now and runs one dummy inference in each (warm-up), rather than on the
+   * first requests; the service reports ready only after it.
+   */
   async warmUp(): Promise<WorkerInfo[]> {
-    return Promise.all(Array.from({ length: this.size }, () => this.run('info', {})));
+    return Promise.all(Array.from({ length: this.size }, () => this.run('info', { warmUp: true })));
   }
 
   isSaturated(): boolean {

@@ -35,7 +35,10 @@ export function mapEngineError(error: unknown, route: MemoryRoute, modelsRoot?: 
   const details = e?.details ?? null;
   switch (e?.code) {
     case 'invalid_image':
-      return new ApiError('invalid_image', details?.file ? `No se pudo decodificar la imagen: ${String(details.file)}` : undefined, details);
+      return new ApiError('invalid_image', details?.file ? `No se pudo decodificar la imagen: ${String(details.file)}` : undefined, {
+        ...(details ?? {}),
+        reason: e.message ?? null,
+      });
     case 'image_too_large':
     case 'invalid_shape':
     case 'token_grid_mismatch':

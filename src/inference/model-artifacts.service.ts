@@ -71,6 +71,27 @@ export class ModelArtifacts {
     return probe;
   }
 
+  /**
+   * The dataset a fit or a dataset operation reads. With BDI_STRICT_RECIPES=1 another recipe's (or the legacy)
+   * dataset is refused like a fallback model: 404 model_not_found naming it.
+   */
+  async datasetBase(ref: ModelRef): Promise<DatasetBase | null> {
+    const base = await this.store.resolveDatasetBase(ref.recipeId, ref.roleId, ref.roiId);
+    if (!base || base.own || !this.config.storage.strictRecipes) return base;
+    const found = path.relative(this.store.root, base.path);
+    throw new ApiError(
+      'model_not_found',
+      `No dataset of recipe '${ref.recipeId}' for role '${ref.roleId}', ROI '${ref.roiId}' in its own folder; BDI_STRICT_RECIPES=1 refuses the fallback dataset ${found}. Upload samples to this recipe or use the recipe that owns them.`,
+      {
+        recipe_id: ref.recipeId,
+        role_id: ref.roleId,
+        roi_id: ref.roiId,
+        refused_fallbacks: [{ kind: 'dataset', path: found }],
+        paths_tried: { dataset: [path.relative(this.store.root, this.store.ownDatasetBase(ref.recipeId, ref.roleId, ref.roiId)), found] },
+      },
+    );
+  }
+
   /** What a "memory missing" / "calibration missing" error names: the model looked for and every path tried. */
   lookedFor(ref: ModelRef, probe: Probe, kinds: Array<'memory' | 'index' | 'calib'>): Record<string, unknown> {
     return {
@@ -154,6 +175,19 @@ export class ModelArtifacts {
   /** A model was (re)written: forget what was known about loadability. */
   forgetLoadability(): void {
     this.loadable.clear();
+  }
+
+  /** The client's file name kept in a stored sample's meta (`original_filename`, else the GUI's own `filename`). */
+  async originalName(base: DatasetBase, label: DatasetLabel, filename: string): Promise<string | null> {
+    try {
+      const metaPath = this.store.sampleFilePath(base, label, `${stemOf(filename)}.json`);
+      if (!(await this.store.fileStats(metaPath))) return null;
+      const meta = parseLenientJson((await this.store.readFile(metaPath)).toString('utf8')) as Record<string, unknown> | undefined;
+      const name = meta?.original_filename ?? meta?.filename;
+      return typeof name === 'string' && name !== '' && name !== filename ? name : null;
+    } catch {
+      return null;
+    }
   }
 
   /** One dataset sample for scoring: bytes, mm_per_px (meta key, else default) and the meta's shape. */

@@ -1,7 +1,8 @@
 // The ROI shape checked against the crop before scoring: a known kind, finite numbers, and a mask that keeps at
 // least BDI_MIN_MASK_PIXELS pixels. The original ignored unknown kinds (whole crop) and scored empty masks as 0.
 import { ApiError } from '../common/errors/api-error';
-import { buildRoiMask } from '../engine/roi-mask';
+import { roundHalfEven } from '../engine/letterbox';
+import { AA_FRINGE_PX, buildRoiMask } from '../engine/roi-mask';
 import type { ParsedShape } from './inference.types';
 
 const NUMERIC_FIELDS: Record<string, readonly string[]> = {
@@ -29,6 +30,8 @@ export function checkShape(shape: ParsedShape, crop: { width: number; height: nu
     const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
     if (!Number.isFinite(number)) throw invalid(`shape.${key} must be a finite number, got ${JSON.stringify(value) ?? String(value)}`, { key });
   }
+  // The common case (a disc or rectangle well inside the crop) is settled without drawing the mask on the main thread.
+  if (surelyKeeps(kind, fields, crop) >= minPixels) return shape;
   const mask = buildRoiMask(crop.height, crop.width, shape);
   let inside = 0;
   for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) inside++;
@@ -43,4 +46,39 @@ export function checkShape(shape: ParsedShape, crop: { width: number; height: nu
     });
   }
   return shape;
+}
+
+/** Integers in [lo, hi] inside [0, size). */
+function span(lo: number, hi: number, size: number): number {
+  return Math.max(0, Math.min(size - 1, Math.floor(hi)) - Math.max(0, Math.ceil(lo)) + 1);
+}
+
+/**
+ * A lower bound of the pixels the mask keeps, for plain numeric circles and rects (0 when unsure): a rect's clipped
+ * area as buildRoiMask computes it, or the square inscribed in a circle's disc clipped to the crop.
+ */
+function surelyKeeps(kind: string, s: Record<string, unknown>, crop: { width: number; height: number }): number {
+  const num = (key: string, fallback: number): number | null => {
+    const v = s[key];
+    if (v === undefined || v === null) return fallback;
+    return typeof v === 'number' && Number.isFinite(v) ? v : null;
+  };
+  if (kind === 'rect') {
+    const [x, y, w, h] = [num('x', 0), num('y', 0), num('w', crop.width), num('h', crop.height)];
+    if (x === null || y === null || w === null || h === null) return 0;
+    const clamp = (v: number, size: number) => Math.min(size, Math.max(0, v));
+    const cols = clamp(Math.trunc(x) + Math.trunc(w), crop.width) - clamp(Math.trunc(x), crop.width);
+    const rows = clamp(Math.trunc(y) + Math.trunc(h), crop.height) - clamp(Math.trunc(y), crop.height);
+    return Math.max(0, cols) * Math.max(0, rows);
+  }
+  if (kind === 'circle') {
+    const [cx, cy, r] = [num('cx', crop.width / 2), num('cy', crop.height / 2), num('r', Math.min(crop.width, crop.height) / 2)];
+    if (cx === null || cy === null || r === null) return 0;
+    const half = (roundHalfEven(r) + AA_FRINGE_PX) / Math.SQRT2 - 1;
+    if (half < 0) return 0;
+    const x = roundHalfEven(cx);
+    const y = roundHalfEven(cy);
+    return span(x - half, x + half, crop.width) * span(y - half, y + half, crop.height);
+  }
+  return 0;
 }

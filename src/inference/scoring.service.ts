@@ -9,6 +9,7 @@ import { DatasetBase, DatasetLabel, ModelStore } from '../recipes/model-store';
 import { validateMmPerPx } from '../recipes/mm-per-px';
 import { MODEL_OR_POOL_FAILURES, MemoryRoute, calibrationMissing, itemErrorMessage, mapEngineError, memoryNotFitted } from './engine-errors';
 import { checkShape } from './roi-shape';
+import { sampleDisplayName } from './unusable-samples';
 import { probeImage } from './image-probe';
 import { parseShape, withBoxFields } from './infer-wire';
 import { EngineRunOptions, INSPECTION_ENGINE, INTERACTIVE, InspectionEngine } from './inspection-engine';
@@ -34,6 +35,8 @@ export interface ScoredSample {
   output?: InferOutput;
   /** Set when this sample (not the model or the pool) failed. */
   error?: ApiError;
+  /** With `error`: the client's file name of the sample, when its meta kept it. */
+  originalName?: string | null;
 }
 
 @Injectable()
@@ -103,7 +106,7 @@ export class ScoringService {
         if (signal?.aborted) throw new ApiError('aborted', options.abortMessage);
         const mapped = mapEngineError(error, options.route, this.store.root);
         if (MODEL_OR_POOL_FAILURES.has(mapped.code)) throw mapped;
-        return { label, filename, error: mapped };
+        return { label, filename, error: mapped, originalName: base ? await this.artifacts.originalName(base, label, filename) : null };
       }
     };
     let done = 0;
@@ -182,7 +185,7 @@ export class ScoringService {
         score,
         threshold,
         token_shape: output.tokenShape,
-        heatmap_png_base64: withHeatmap && output.heatmapPng ? Buffer.from(output.heatmapPng).toString('base64') : null,
+        heatmap_png_base64: withHeatmap && output.heatmapPngBase64 ? output.heatmapPngBase64 : null,
         regions,
         request_id: input.requestId,
         recipe_id: input.recipeId,
@@ -205,7 +208,7 @@ export class ScoringService {
     const calib = await this.artifacts.readCalib(probe.calib);
     if (calib.threshold === null) throw calibrationMissing(input, { calib_path: calib.path, ...this.artifacts.lookedFor(input, probe, ['calib']) });
     const threshold = calib.threshold;
-    const base = await this.store.resolveDatasetBase(input.recipeId, input.roleId, input.roiId);
+    const base = await this.artifacts.datasetBase(input);
     const listing = await this.store.listDataset(base);
     const work: Array<{ label: DatasetLabel; filename: string }> = [];
     for (const label of input.labels) {
@@ -225,7 +228,7 @@ export class ScoringService {
         onScored: (done) => run.onProgress?.({ phase: 'inference', done, total: work.length }),
       },
     );
-    const items = scored.map(({ label, filename, sample, output, error }) => {
+    const items = scored.map(({ label, filename, sample, output, error, originalName }) => {
       const item: Record<string, unknown> = {
         label,
         filename,
@@ -237,7 +240,7 @@ export class ScoringService {
         error: null,
       };
       if (error) {
-        item.error = itemErrorMessage(error, filename);
+        item.error = itemErrorMessage(error, sampleDisplayName(filename, originalName ?? null));
       } else if (sample && output) {
         const found = output.regions ?? [];
         item.mm_per_px = sample.mmPerPx;
@@ -246,7 +249,7 @@ export class ScoringService {
         item.regions = item.decision === 'ng' ? found : [];
         item.n_regions = (item.regions as unknown[]).length;
         item.regions_above_area_threshold = found.length;
-        if (input.includeHeatmap && output.heatmapPng) item.heatmap_png_base64 = Buffer.from(output.heatmapPng).toString('base64');
+        if (input.includeHeatmap && output.heatmapPngBase64) item.heatmap_png_base64 = output.heatmapPngBase64;
       }
       return item;
     });

@@ -74,8 +74,14 @@ export class InferencePoolService implements OnModuleInit, OnApplicationShutdown
       const workers = await this.pool.warmUp();
       this.backbone = workers[0].backbone;
       this.logger.info(
-        { backbone: this.backbone.name, device: this.backbone.device, deviceReason: this.backbone.deviceReason, workers: workers.length },
-        'inference pool ready',
+        {
+          backbone: this.backbone.name,
+          device: this.backbone.device,
+          deviceReason: this.backbone.deviceReason,
+          workers: workers.length,
+          warmUpMs: workers.map((w) => Math.round(w.warmUpMs ?? 0)),
+        },
+        'inference pool ready (warm-up inference done in every worker)',
       );
     } catch (error) {
       // Without CUDA when it is required, the service must not start; any other backbone failure keeps the rest

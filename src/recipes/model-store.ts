@@ -317,6 +317,8 @@ export class ModelStore implements OnModuleInit {
         roi_id: roiId,
         label,
         filename: name,
+        // The client's file name: every later message about this sample uses it (names are server-generated).
+        original_filename: sample.clientFileName ?? null,
         recipe_id: recipeId,
         created_at_utc: pythonUtcIso(nowMicros()),
       };
@@ -387,32 +389,40 @@ export class ModelStore implements OnModuleInit {
     const recipesDir = path.join(this.root, 'recipes');
     if (!(await this.isDirectory(recipesDir))) return null;
     // Sorted for a deterministic pick (the original used the filesystem's iteration order).
-    const entries = (await fsp.readdir(recipesDir, { withFileTypes: true }))
+    // Synchronous like lstatChain: on every /infer of a non-default recipe.
+    const entries = fs
+      .readdirSync(recipesDir, { withFileTypes: true })
       .filter((e) => e.isDirectory())
       .map((e) => e.name)
       .sort(compareCodePoints);
     return entries.find((name) => name.toLowerCase() === recipeId && name !== recipeId) ?? null;
   }
 
-  /** lstat of every component below the root; a symlink anywhere → unsafe_path; a missing component → null. */
+  /**
+   * lstat of every component below the root; a symlink anywhere → unsafe_path; a missing component → null.
+   * Synchronous on purpose: an /infer probes a dozen components, each an in-memory dentry lookup of a few µs, while
+   * the promise API costs more main-thread time per call than the syscall (promise, thread-pool hop, queued behind
+   * sharp's work in the same libuv pool) — it was the main thread's top self-time entry under load (issue 15).
+   */
   private async lstatChain(target: string): Promise<fs.Stats | null> {
     const relative = path.relative(this.root, this.inside(target));
-    if (relative === '') return fsp.lstat(this.root);
+    if (relative === '') return fs.lstatSync(this.root);
     let current = this.root;
-    let stats: fs.Stats | null = null;
+    let stats: fs.Stats | undefined;
     for (const part of relative.split(path.sep)) {
       current = path.join(current, part);
       try {
-        stats = await fsp.lstat(current);
+        stats = fs.lstatSync(current, { throwIfNoEntry: false });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+        if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
         throw error;
       }
+      if (stats === undefined) return null;
       if (stats.isSymbolicLink()) {
         throw new ApiError('unsafe_path', undefined, { path: path.relative(this.root, current) });
       }
     }
-    return stats;
+    return stats ?? null;
   }
 
   private inside(target: string): string {

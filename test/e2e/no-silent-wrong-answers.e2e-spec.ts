@@ -84,6 +84,11 @@ describe('no silent wrong answers', () => {
         expect(res.body.details.refused_fallbacks[0]).toMatchObject({ kind: 'memory', source: 'default_recipe' });
         const state = await request(strict.server).get('/state').query({ recipe_id: TYPO, role_id: SEED_ROLE, roi_id: SEED_ROI });
         expect(state.body).toMatchObject({ memory_fitted: false, calib_present: false, reason: 'model_not_found', model_source: null });
+        // Fitting the typo recipe from the default recipe's samples is a fallback too.
+        const fit = await fitRequest(strict.server, { recipe: TYPO });
+        expect(fit.status).toBe(404);
+        expect(fit.body.code).toBe('model_not_found');
+        expect(fit.body.details.refused_fallbacks[0]).toEqual({ kind: 'dataset', path: expect.stringMatching(/^recipes\/default\/datasets\//) });
         const own = await infer(strict, OWN, await discPng({ size: SEED_SIZE, seed: 1000 }));
         expect(own.status).toBe(200);
         expect(own.body.model_source).toBe('recipe');
