@@ -1,5 +1,7 @@
 // What an operator watches: every declared metric gets samples from real work (infer, fit, a finished job),
 // jobs carry the recipe/role/ROI they work for, and /health tells the device story in one vocabulary.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import request from 'supertest';
 import { startTestApp, TestApp } from './support/test-app';
 import { circleShape, discPng } from './support/inspection-fixtures';
@@ -77,6 +79,11 @@ describe('observability: metrics with samples, labelled jobs, consistent /health
     const declared = [...text.matchAll(/^# HELP (bdi_[a-z_]+) /gm)].map((m) => m[1]);
     const silent = declared.filter((name) => !new RegExp(`^${name}(_count|_total|_bucket|_sum)?(\\{|\\s)`, 'm').test(text));
     expect(silent).toEqual([]);
+    // The Grafana dashboard charts only metrics the service exposes.
+    const dashboard = fs.readFileSync(path.join(__dirname, '../../docs/grafana-dashboard.json'), 'utf8');
+    const charted = [...new Set([...dashboard.matchAll(/\b(bdi_[a-z0-9_]+?)(?:_bucket|_count|_sum)?\b/g)].map((m) => m[1]))];
+    expect(charted.length).toBeGreaterThanOrEqual(10);
+    expect(charted.filter((name) => !text.includes(`# TYPE ${name} `))).toEqual([]);
   });
 
   it('reports the device in one vocabulary: reason, the request, and detail only when it explains more', async () => {
