@@ -131,6 +131,33 @@ async function expectOk(res: Response, what: string): Promise<void> {
   await res.arrayBuffer();
 }
 
+export interface LoadPhase {
+  clients: number;
+  seconds: number;
+  requestsPerSecond: number;
+  latency: LatencyStats;
+  non200: number;
+}
+
+/** `clients` closed-loop clients call `once` until `seconds` have passed. */
+export async function loadPhase(clients: number, seconds: number, once: () => Promise<{ ms: number; status: number }>): Promise<LoadPhase> {
+  const latencies: number[] = [];
+  let non200 = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < deadline) {
+        const r = await once();
+        latencies.push(r.ms);
+        if (r.status !== 200) non200++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  return { clients, seconds: round(elapsed, 1), requestsPerSecond: round(latencies.length / elapsed), latency: latencyStats(latencies), non200 };
+}
+
 /** `--name value` options of argv (numbers). */
 export function numberArg(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);

@@ -1,7 +1,8 @@
 // `npm run bench` entry. Without a name: the standard set (engine, stages, fit, jobs-api) as ONE JSON object.
-// `npm run bench -- <name> [args]`: one benchmark (engine | stages | fit | jobs-api | soak), its JSON on stdout.
+// `npm run bench -- <name> [args]`: one benchmark (engine | stages | http | fit | jobs-api | soak), its JSON on stdout.
 // Progress goes to stderr, so stdout stays parseable.
 import { runEngineBench } from './engine.bench';
+import { runHttpBench } from './http.bench';
 import { runJobsApiBench } from './jobs-api.bench';
 import { numberArg, progress } from './bench-support';
 import { runSoakBench } from './soak.bench';
@@ -21,6 +22,15 @@ const BENCHES: Record<string, { describe: string; run: Runner }> = {
         workers: args.includes('--workers') ? numberArg(args, 'workers', 1) : undefined,
         builtinOnly: args.includes('--quick'),
         httpSeconds: numberArg(args, 'http-seconds', 10),
+      }),
+  },
+  http: {
+    describe: 'HTTP /infer against the real server process: first request, sequential p50/p99, req/s with 1/2/4/8 clients [--workers N] [--seconds S] [--cpu-prof DIR]',
+    run: (args) =>
+      runHttpBench({
+        workers: args.includes('--workers') ? numberArg(args, 'workers', 1) : undefined,
+        seconds: numberArg(args, 'seconds', 8),
+        cpuProfDir: args.includes('--cpu-prof') ? args[args.indexOf('--cpu-prof') + 1] : undefined,
       }),
   },
   fit: {

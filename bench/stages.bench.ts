@@ -10,7 +10,7 @@ import { ensureBuiltinBackbone } from '../src/engine/backbone/builtin-backbone';
 import { generateVitSmall14 } from '../src/engine/backbone/testing/vit-small';
 import { InferencePool } from '../src/engine/pool';
 import type { InferInput } from '../src/engine/pool-protocol';
-import { discPng, inferForm, latencyStats, LatencyStats, median, progress, round, seedModel, sleep, startBenchApp } from './bench-support';
+import { discPng, inferForm, latencyStats, LatencyStats, loadPhase, median, progress, round, seedModel, sleep, startBenchApp } from './bench-support';
 
 const ROI = 448;
 const VIT_NAME = 'random-vits14';
@@ -128,25 +128,8 @@ async function httpInfer(backbone: string | null, workers: number, seconds: numb
     for (let i = 0; i < workers * 2; i++) await once(); // warm every worker's memory cache
     const sequential: number[] = [];
     for (let i = 0; i < 10; i++) sequential.push((await once()).ms);
-    const concurrency = workers * 2;
-    const latencies: number[] = [];
-    let non200 = 0;
-    const deadline = performance.now() + seconds * 1000;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (performance.now() < deadline) {
-          const r = await once();
-          latencies.push(r.ms);
-          if (r.status !== 200) non200++;
-        }
-      }),
-    );
-    const elapsed = (performance.now() - started) / 1000;
-    return {
-      sequential: latencyStats(sequential),
-      saturated: { concurrency, seconds: round(elapsed, 1), requestsPerSecond: round(latencies.length / elapsed), latency: latencyStats(latencies), non200 },
-    };
+    const { clients: concurrency, ...saturated } = await loadPhase(workers * 2, seconds, once);
+    return { sequential: latencyStats(sequential), saturated: { concurrency, ...saturated } };
   } finally {
     await app.close();
   }

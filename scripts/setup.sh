@@ -51,8 +51,8 @@ fi
 # --- npm dependencies ----------------------------------------------------------------------
 # Install scripts are disabled: onnxruntime-node's downloads CUDA binaries and faiss-node's downloads a prebuild
 # or clones faiss, and both fail offline. The packages that need a native step are built below.
-# `npm install` (not `npm ci`): it installs the locked versions too, but tolerates npm 11 lockfiles that omit
-# other platforms' optional packages, and keeps already-built native modules between runs.
+# `npm ci`: installs exactly the lockfile and never rewrites it, so a clone stays clean. The lockfile holds every
+# platform's optional packages (regenerate it with `npm install --package-lock-only`, which keeps them).
 fingerprint() { cat "$@" 2>/dev/null | sha1sum | cut -c1-40; }
 deps_stamp=node_modules/.bdi-deps-stamp
 # Only what decides the installed packages counts (editing an npm script must not trigger a rebuild).
@@ -61,7 +61,7 @@ if [ -f "$deps_stamp" ] && [ "$(cat "$deps_stamp")" = "$deps_print" ] && [ -f no
   [ "$quiet" = 1 ] || say "npm dependencies up to date"
 else
   say "installing npm dependencies"
-  npm install --ignore-scripts --no-audit --no-fund --loglevel=error
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
   say "building better-sqlite3 (compiles offline when no prebuild can be fetched)"
   npm rebuild better-sqlite3 --loglevel=error
   say "applying reviewed patches (patches/*.patch)"

@@ -4,6 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import express, { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoInstance } from 'pino';
+import { quietBootLogger } from './common/logging/nest-log-bridge';
 import { ROOT_LOGGER } from './common/logging/root-logger';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -39,7 +40,7 @@ export async function createApp(
     bodyParser: false,
     bufferLogs: true,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(quietBootLogger(app.get(Logger)));
   app.set('trust proxy', false);
   app.disable('x-powered-by');
   const logger = app.get<PinoInstance>(ROOT_LOGGER);

@@ -1,7 +1,6 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import type { IncomingMessage } from 'node:http';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ApiExceptionFilter } from './common/errors/api-exception.filter';
@@ -15,6 +14,7 @@ import { InferenceModule } from './inference/inference.module';
 import { DatasetsModule } from './datasets/datasets.module';
 import { RecipesModule } from './recipes/recipes.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { httpLogOptions } from './common/logging/http-log-options';
 import { createRootLogger, ROOT_LOGGER } from './common/logging/root-logger';
 
 @Module({})
@@ -26,12 +26,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot({
-          pinoHttp: {
-            logger: rootLogger,
-            genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id: string }).id,
-            // Health probes and the monitor's polling would drown the log.
-            autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|monitor)/.test(req.url ?? '') },
-          },
+          pinoHttp: { logger: rootLogger, ...httpLogOptions() },
         }),
         DiagnosticsModule,
         MetricsModule,

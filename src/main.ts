@@ -6,6 +6,8 @@ import { DiagnosticsService } from './common/diagnostics/diagnostics.service';
 import { ConfigError } from './config/config-error';
 import { loadConfig } from './config/load-config';
 import { AppConfig } from './config/app-config';
+import { printBootBanner } from './common/logging/boot-banner';
+import { InferencePoolService } from './pool/pool.service';
 
 function readConfig(): AppConfig {
   try {
@@ -35,7 +37,10 @@ async function bootstrap(): Promise<void> {
     env_LOCALAPPDATA: process.env.LOCALAPPDATA ?? null,
     is_wsl: Boolean(process.env.WSL_DISTRO_NAME || process.env.WSL_INTEROP),
   });
-  logger.info({ host: config.server.host, port: config.server.port }, `listening on http://${config.server.host}:${config.server.port}`);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const engine = app.get(InferencePoolService).engineHealth();
+  printBootBanner(config, port, { backbone: engine.model, device: engine.device, workers: engine.workers, diagnosticsFile: diagnostics.file }, logger);
 
   // Graceful stop: refuse new connections, let in-flight requests finish (bounded), then close the pool and DB.
   let stopping = false;

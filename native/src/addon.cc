@@ -1,10 +1,13 @@
-// N-API surface of the project's native helpers: coreset selection, random projection, thread settings.
+// N-API surface of the project's native helpers: coreset selection, random projection, anomaly-map
+// post-processing (upsample + blur, order statistics, 8-bit visual), thread settings.
 #include <napi.h>
 #include <omp.h>
 
 #include <cstring>
+#include <vector>
 
 #include "kcenter.h"
+#include "postprocess.h"
 #include "projection.h"
 
 extern "C" void openblas_set_num_threads(int);
@@ -20,6 +23,25 @@ bool readFloat32(const Napi::CallbackInfo &info, size_t at, Napi::Float32Array *
     return false;
   }
   *out = info[at].As<Napi::Float32Array>();
+  return true;
+}
+
+template <typename T>
+bool readTyped(const Napi::CallbackInfo &info, size_t at, napi_typedarray_type type, const char *name, Napi::TypedArrayOf<T> *out) {
+  if (info.Length() <= at || !info[at].IsTypedArray() || info[at].As<Napi::TypedArray>().TypedArrayType() != type) {
+    Napi::TypeError::New(info.Env(), "argument " + std::to_string(at) + " must be a " + name).ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = info[at].As<Napi::TypedArrayOf<T>>();
+  return true;
+}
+
+bool readNumber(const Napi::CallbackInfo &info, size_t at, double *out) {
+  if (info.Length() <= at || !info[at].IsNumber()) {
+    Napi::TypeError::New(info.Env(), "argument " + std::to_string(at) + " must be a number").ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = info[at].As<Napi::Number>().DoubleValue();
   return true;
 }
 
@@ -81,6 +103,89 @@ Napi::Value ProjectRows(const Napi::CallbackInfo &info) {
   return out;
 }
 
+// upsampleBlur(grid: Float32Array [gridH,gridW], gridH, gridW, xIndex: Int32Array [W], xWeight: Float64Array [W],
+//   yIndex: Int32Array [H], yWeight: Float64Array [H], kernel: Float64Array (odd size)) -> Float32Array [H,W]
+Napi::Value UpsampleBlur(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array grid;
+  Napi::Int32Array xIndex, yIndex;
+  Napi::Float64Array xWeight, yWeight, kernel;
+  int64_t gridH, gridW;
+  if (!readFloat32(info, 0, &grid) || !readInt(info, 1, &gridH) || !readInt(info, 2, &gridW) ||
+      !readTyped(info, 3, napi_int32_array, "Int32Array", &xIndex) || !readTyped(info, 4, napi_float64_array, "Float64Array", &xWeight) ||
+      !readTyped(info, 5, napi_int32_array, "Int32Array", &yIndex) || !readTyped(info, 6, napi_float64_array, "Float64Array", &yWeight) ||
+      !readTyped(info, 7, napi_float64_array, "Float64Array", &kernel))
+    return env.Null();
+  const int64_t W = xIndex.ElementLength(), H = yIndex.ElementLength(), ks = kernel.ElementLength();
+  bool ok = gridH > 0 && gridW > 0 && (int64_t)grid.ElementLength() == gridH * gridW && W > 0 && H > 0 &&
+            (int64_t)xWeight.ElementLength() == W && (int64_t)yWeight.ElementLength() == H && ks % 2 == 1;
+  for (int64_t i = 0; ok && i < W; i++) ok = xIndex.Data()[i] >= 0 && xIndex.Data()[i] < gridW;
+  for (int64_t i = 0; ok && i < H; i++) ok = yIndex.Data()[i] >= 0 && yIndex.Data()[i] < gridH;
+  if (!ok) {
+    Napi::RangeError::New(env, "upsampleBlur: inconsistent shapes or taps").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  Napi::Float32Array out = Napi::Float32Array::New(env, W * H);
+  bdi::upsampleBlur(grid.Data(), gridH, gridW, xIndex.Data(), xWeight.Data(), W, yIndex.Data(), yWeight.Data(), H, kernel.Data(), ks,
+                    out.Data());
+  return out;
+}
+
+// maskedValues(heat: Float32Array, mask: Uint8Array) -> Float32Array of heat where mask != 0 (raster order)
+Napi::Value MaskedValues(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array heat;
+  Napi::Uint8Array mask;
+  if (!readFloat32(info, 0, &heat) || !readTyped(info, 1, napi_uint8_array, "Uint8Array", &mask)) return env.Null();
+  const int64_t n = heat.ElementLength();
+  if ((int64_t)mask.ElementLength() != n) {
+    Napi::RangeError::New(env, "maskedValues: mask size differs").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  std::vector<float> tmp((size_t)n + 1);
+  const int64_t count = bdi::maskedValues(heat.Data(), mask.Data(), n, tmp.data());
+  Napi::Float32Array out = Napi::Float32Array::New(env, count);
+  if (count > 0) std::memcpy(out.Data(), tmp.data(), count * sizeof(float));
+  return out;
+}
+
+// selectKth(values: Float32Array, k) -> [k-th smallest, (k+1)-th smallest]; reorders values in place.
+Napi::Value SelectKth(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array values;
+  int64_t k;
+  if (!readFloat32(info, 0, &values) || !readInt(info, 1, &k)) return env.Null();
+  const int64_t n = values.ElementLength();
+  if (k < 0 || k >= n) {
+    Napi::RangeError::New(env, "selectKth: k out of range").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  float kth, next;
+  bdi::selectKth(values.Data(), n, k, &kth, &next);
+  Napi::Array out = Napi::Array::New(env, 2);
+  out.Set((uint32_t)0, Napi::Number::New(env, kth));
+  out.Set((uint32_t)1, Napi::Number::New(env, next));
+  return out;
+}
+
+// heatToGray(heat: Float32Array, mask: Uint8Array, mn, mx) -> Uint8Array (0 outside the mask)
+Napi::Value HeatToGray(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array heat;
+  Napi::Uint8Array mask;
+  double mn, mx;
+  if (!readFloat32(info, 0, &heat) || !readTyped(info, 1, napi_uint8_array, "Uint8Array", &mask) || !readNumber(info, 2, &mn) ||
+      !readNumber(info, 3, &mx))
+    return env.Null();
+  if (mask.ElementLength() != heat.ElementLength() || !(mx > mn)) {
+    Napi::RangeError::New(env, "heatToGray: mask size differs or mx <= mn").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  Napi::Uint8Array out = Napi::Uint8Array::New(env, heat.ElementLength());
+  bdi::heatToGray(heat.Data(), mask.Data(), heat.ElementLength(), mn, mx, out.Data());
+  return out;
+}
+
 // setThreads(n): caps OpenMP (for parallel regions started from the calling thread) and OpenBLAS, which read
 // their environment only once per process; a worker calls it so FAISS kNN stays single-threaded there.
 Napi::Value SetThreads(const Napi::CallbackInfo &info) {
@@ -102,6 +207,10 @@ Napi::Value GetThreads(const Napi::CallbackInfo &info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("kCenterGreedy", Napi::Function::New(env, KCenterGreedy));
   exports.Set("projectRows", Napi::Function::New(env, ProjectRows));
+  exports.Set("upsampleBlur", Napi::Function::New(env, UpsampleBlur));
+  exports.Set("maskedValues", Napi::Function::New(env, MaskedValues));
+  exports.Set("selectKth", Napi::Function::New(env, SelectKth));
+  exports.Set("heatToGray", Napi::Function::New(env, HeatToGray));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   return exports;

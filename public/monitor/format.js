@@ -63,6 +63,8 @@ export function jobSummary(job) {
     const value = displayValue(job[key]);
     if (value) parts.push(`${label}=${value}`);
   }
+  const p = job.progress;
+  if (p && typeof p === 'object' && Number.isFinite(p.done) && Number.isFinite(p.total)) parts.push(`progress=${displayValue(p.phase)} ${p.done}/${p.total}`);
   return parts.join(' | ');
 }
 

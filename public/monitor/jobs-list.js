@@ -42,6 +42,24 @@ function timeCell(label, iso) {
   return cell;
 }
 
+/** "recipe r · role A · roi B" for inspection jobs; empty for jobs without these fields. */
+export function jobLabels(job) {
+  const parts = [];
+  for (const [key, label] of [['recipeId', 'recipe'], ['roleId', 'role'], ['roiId', 'roi']]) {
+    const value = asText(job?.[key]);
+    if (value) parts.push(`${label} ${value}`);
+  }
+  return parts.join(' · ');
+}
+
+/** "features 37/156" and the fraction done, or null when the job reports no progress. */
+export function jobProgress(job) {
+  const p = job?.progress;
+  if (!p || typeof p !== 'object' || !Number.isFinite(p.done) || !Number.isFinite(p.total) || p.total <= 0) return null;
+  const done = Math.max(0, Math.min(p.done, p.total));
+  return { text: `${asText(p.phase)} ${done}/${p.total}`, fraction: done / p.total, done, total: p.total };
+}
+
 function renderItem(job, index, activeJobId, nowMs) {
   const jobId = asText(job.jobId);
   const status = asText(job.status);
@@ -65,6 +83,10 @@ function renderItem(job, index, activeJobId, nowMs) {
   const meta = el('div', 'backend-job-meta', error ? `error: ${error}` : `task: ${task}`);
   if (error) meta.classList.add('has-error');
   item.append(meta);
+  const labels = jobLabels(job);
+  if (labels) item.append(el('div', 'backend-job-labels', labels));
+  const progress = status === 'running' ? jobProgress(job) : null;
+  if (progress) item.append(progressBar(progress));
 
   const times = el('div', 'backend-job-times');
   const duration = jobDuration(job, nowMs);
@@ -93,6 +115,16 @@ function renderItem(job, index, activeJobId, nowMs) {
   }
   item.append(actions);
   return item;
+}
+
+export function progressBar(progress) {
+  const wrap = el('div', 'backend-job-progress');
+  const bar = el('progress', 'backend-job-progress__bar');
+  bar.max = progress.total;
+  bar.value = progress.done;
+  bar.setAttribute('aria-label', `progress ${progress.text}`);
+  wrap.append(bar, el('span', 'backend-job-progress__text', progress.text));
+  return wrap;
 }
 
 /**

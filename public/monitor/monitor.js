@@ -88,6 +88,9 @@ const state = {
   listFailing: false,
   paused: false,
   activeJobId: null,
+  /** The record the details panel shows (null when it shows none), refreshed from every list page that has it. */
+  details: null,
+  healthCheck: null, // the /health request in flight
   resultCache: new Map(),
   watchToken: 0,
 };
@@ -151,12 +154,32 @@ async function loadList(mode = 'refresh', target = state.view) {
   } catch (error) {
     if (seq !== state.listSeq || (error instanceof BackendError && error.kind === 'aborted')) return;
     showListFailure(mode, error instanceof Error ? error.message : String(error));
+    // Unreachable (not an HTTP error answer): the header must not keep saying "online".
+    if (error instanceof BackendError && (error.kind === 'network' || error.kind === 'timeout')) setBackendOffline(error.message);
   } finally {
     if (state.listRequest?.seq === seq) {
       state.listRequest = null;
       ui.list.removeAttribute('aria-busy');
     }
   }
+}
+
+/** The details panel shows the same state as the job's row: a newer row replaces the record's fields. */
+function syncDetails(items) {
+  const shown = state.details;
+  if (!shown || shown.jobId !== state.activeJobId) return;
+  const row = items.find((job) => job?.jobId === shown.jobId);
+  if (!row) return;
+  const merged = { ...shown, ...row };
+  if (JSON.stringify(merged) === JSON.stringify(shown)) return;
+  state.details = merged;
+  setDetailLine(jobSummary(merged));
+  renderRecordFields(merged);
+}
+
+function setBackendOffline(reason) {
+  ui.backendStatus.textContent = `Backend: offline | ${reason}`;
+  ui.backendStatus.dataset.state = 'offline';
 }
 
 function showPage(target, payload) {
@@ -169,6 +192,9 @@ function showPage(target, payload) {
         : null;
   state.shown = { filter: target.filter, cursors: target.cursors, nextCursor, items };
   renderJobs(ui.list, items, { activeJobId: state.activeJobId });
+  syncDetails(items);
+  // The list answered: the backend is up, whatever the last health check said.
+  if (ui.backendStatus.dataset.state !== 'online') checkBackend();
   renderPagination();
   ui.updated.textContent = `Last update: ${new Date().toLocaleTimeString()}`;
   setWarning('none');
@@ -288,9 +314,11 @@ async function showDetails(jobId) {
   const row = findShownJob(jobId);
   setDetailLine(row ? jobSummary(row) : jobId);
   if (row) renderRecordFields(row);
+  state.details = row ?? { jobId };
   try {
     const record = await fetchJob(jobId);
     if (state.activeJobId === jobId) {
+      state.details = record;
       setDetailLine(jobSummary(record));
       renderRecordFields(record);
     }
@@ -468,12 +496,24 @@ function readFileAsDataUrl(file) {
   });
 }
 
+/** Inspection tasks that work on the stored dataset: no image, mm_per_px is the samples' default. */
+const DATASET_TASKS = new Set(['fit-ok', 'calibrate-dataset', 'infer-dataset']);
+
 function syncTaskFields() {
-  const infer = ui.formTask.value === 'infer';
-  ui.formInferParams.hidden = !infer;
-  ui.formInferParams.disabled = !infer;
-  ui.formDetectParams.hidden = infer;
-  ui.formDetectParams.disabled = infer;
+  const task = ui.formTask.value;
+  const inspection = task !== 'detect-objects';
+  const dataset = DATASET_TASKS.has(task);
+  ui.formInferParams.hidden = !inspection;
+  ui.formInferParams.disabled = !inspection;
+  ui.formDetectParams.hidden = inspection;
+  ui.formDetectParams.disabled = inspection;
+  document.getElementById('job-infer-legend').textContent = `${task} parameters`;
+  document.getElementById('job-image-note').hidden = !dataset;
+  ui.formImage.disabled = dataset;
+  ui.formImage.required = !dataset;
+  document.getElementById('job-shape').closest('.field').hidden = task !== 'infer';
+  document.getElementById('job-include-heatmap').closest('.check').hidden = task !== 'infer' && task !== 'infer-dataset';
+  document.getElementById('job-require-ng').closest('.check').hidden = task !== 'calibrate-dataset';
 }
 
 function optionalText(name) {
@@ -482,10 +522,11 @@ function optionalText(name) {
 }
 
 async function buildJobBody() {
+  const task = ui.formTask.value;
+  if (DATASET_TASKS.has(task)) return withIdempotencyKey(datasetJobBody(task));
   const file = ui.formImage.files?.[0];
   if (!file) throw new Error('choose an image file');
   const imageBase64 = await readFileAsDataUrl(file);
-  const task = ui.formTask.value;
   const body = { task, imageBase64 };
   if (task === 'detect-objects') {
     const minScore = ui.formMinScore.valueAsNumber;
@@ -514,8 +555,31 @@ async function buildJobBody() {
     }
     body.include_heatmap = ui.formIncludeHeatmap.checked;
   }
+  return withIdempotencyKey(body);
+}
+
+function withIdempotencyKey(body) {
   const key = optionalText('idempotencyKey');
   if (key) body.idempotencyKey = key;
+  return body;
+}
+
+/** fit-ok (use_dataset), calibrate-dataset and infer-dataset: the model's ids and the samples' default mm_per_px. */
+function datasetJobBody(task) {
+  const roleId = optionalText('role_id');
+  const roiId = optionalText('roi_id');
+  const mmPerPx = Number(optionalText('mm_per_px'));
+  if (!roleId || !roiId) throw new Error('role_id and roi_id are required');
+  if (!Number.isFinite(mmPerPx) || mmPerPx <= 0) throw new Error('mm_per_px must be a number > 0');
+  const body = { task, role_id: roleId, roi_id: roiId };
+  if (task === 'fit-ok') Object.assign(body, { mm_per_px: mmPerPx, use_dataset: true });
+  else body.default_mm_per_px = mmPerPx;
+  if (task === 'infer-dataset') body.include_heatmap = ui.formIncludeHeatmap.checked;
+  if (task === 'calibrate-dataset') body.require_ng = document.getElementById('job-require-ng').checked;
+  const modelKey = optionalText('model_key');
+  const recipeId = optionalText('recipe_id');
+  if (modelKey) body.model_key = modelKey;
+  if (recipeId) body.recipe_id = recipeId;
   return body;
 }
 
@@ -556,7 +620,15 @@ async function submitJob(event) {
 
 // ---------------------------------------------------------------- backend settings and health
 
-async function checkBackend() {
+/** One /health check at a time: a check asked for while one runs shares its answer. */
+function checkBackend() {
+  state.healthCheck ??= probeBackend().finally(() => {
+    state.healthCheck = null;
+  });
+  return state.healthCheck;
+}
+
+async function probeBackend() {
   ui.backendStatus.textContent = 'Backend: checking…';
   try {
     const health = await client.request('GET', '/health', {
@@ -569,8 +641,7 @@ async function checkBackend() {
   } catch (error) {
     let reason = error instanceof BackendError && error.kind === 'http' ? `HTTP ${error.status}` : error.message;
     if (error instanceof BackendError && error.status === 401) reason += ' (API key missing or wrong)';
-    ui.backendStatus.textContent = `Backend: offline | ${reason}`;
-    ui.backendStatus.dataset.state = 'offline';
+    setBackendOffline(reason);
   }
 }
 

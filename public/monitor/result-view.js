@@ -84,6 +84,11 @@ function text(value) {
   return typeof value === 'string' ? value : formatNumber(value);
 }
 
+/** Scores and thresholds are shown exactly: a decision depends on them, so rounding could show 0.2547 vs 0.2547. */
+function exact(value) {
+  return typeof value === 'number' && Number.isFinite(value) ? String(value) : text(value);
+}
+
 /** The `| objects=… | model=…` part of the details line. */
 export function resultSummary(kind, result) {
   if (kind === 'detect') {
@@ -92,7 +97,8 @@ export function resultSummary(kind, result) {
   }
   if (kind === 'inspection') {
     const count = Array.isArray(result.regions) ? result.regions.length : 0;
-    return `score=${text(result.score)} | threshold=${text(result.threshold)} | decision=${text(result.decision)} | regions=${count} | requestId=${text(result.request_id ?? result.requestId)}`;
+    const above = typeof result.regions_above_area_threshold === 'number' && result.regions_above_area_threshold > count ? ` (${result.regions_above_area_threshold} above the area threshold, not defects)` : '';
+    return `score=${exact(result.score)} | threshold=${exact(result.threshold)} | decision=${text(result.decision)} | regions=${count}${above} | requestId=${text(result.request_id ?? result.requestId)}`;
   }
   return `result keys=${Object.keys(result ?? {}).join(',')}`;
 }
@@ -201,7 +207,7 @@ export async function renderResult(ui, { kind, result, request, imageSource }) {
   if (kind === 'inspection') {
     const decision = typeof result.decision === 'string' ? result.decision : '';
     ui.decision.className = `decision decision--${decision === 'ng' ? 'ng' : decision === 'ok' ? 'ok' : 'unknown'}`;
-    ui.decision.textContent = `Decision: ${decision ? decision.toUpperCase() : '—'} | score ${text(result.score)} | threshold ${text(result.threshold)}`;
+    ui.decision.textContent = `Decision: ${decision ? decision.toUpperCase() : '—'} | score ${exact(result.score)} | threshold ${exact(result.threshold)}`;
   }
 
   if (kind === 'generic') {

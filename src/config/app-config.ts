@@ -18,6 +18,8 @@ export interface AppConfig {
     modelsDir: string;
     cacheMaxEntries: number;
     diagnosticsDir: string;
+    /** BDI_STRICT_RECIPES: a model found only through a read fallback is refused (404 model_not_found). */
+    strictRecipes: boolean;
   };
   inference: {
     backbone: string | null;
@@ -29,6 +31,8 @@ export interface AppConfig {
     /** V8 old-generation cap of each worker (BDI_WORKER_MAX_HEAP_MB); null = Node's default. */
     workerMaxHeapMb: number | null;
     maxImagePixels: number;
+    /** BDI_MIN_MASK_PIXELS: a ROI shape keeping fewer crop pixels is refused (400 invalid_shape). */
+    minMaskPixels: number;
     coresetRate: number;
     scorePercentile: number;
     areaMm2Thr: number;

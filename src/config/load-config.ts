@@ -119,7 +119,9 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     storage: {
       modelsDir,
       cacheMaxEntries: read.number(['BDI_CACHE_MAX_ENTRIES'], 32, { min: 1, integer: true }),
-      diagnosticsDir: path.resolve(cwd, read.string(['BDI_GUI_LOG_DIR'], 'logs')),
+      // Beside the models by default: a checkout's `npm start` must not write into the repository.
+      diagnosticsDir: path.resolve(cwd, read.string(['BDI_GUI_LOG_DIR'], path.join(modelsDir, 'logs'))),
+      strictRecipes: read.boolean(['BDI_STRICT_RECIPES'], false),
     },
     inference: {
       backbone: read.optionalString(['BDI_BACKBONE']),
@@ -135,6 +137,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
       // 0 = no cap. A cap makes a runaway task kill only its worker (Piscina replaces it), not the process.
       workerMaxHeapMb: read.number(['BDI_WORKER_MAX_HEAP_MB'], 0, { min: 0, max: 1_048_576, integer: true }) || null,
       maxImagePixels: read.number(['BDI_MAX_IMAGE_PIXELS'], 40_000_000, { min: 1, integer: true }),
+      minMaskPixels: read.number(['BDI_MIN_MASK_PIXELS'], 64, { min: 1, integer: true }),
       coresetRate: read.number(['BDI_CORESET_RATE', 'BRAKEDISC_CORESET_RATE'], 0.1, { min: 1e-6, max: 1 }),
       scorePercentile: read.number(['BDI_SCORE_PERCENTILE', 'BRAKEDISC_SCORE_PERCENTILE'], 99, { min: 0, max: 100 }),
       areaMm2Thr: read.number(['BDI_AREA_MM2_THR', 'BRAKEDISC_AREA_MM2_THR'], 1.0, { min: 0 }),

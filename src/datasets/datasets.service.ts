@@ -1,6 +1,6 @@
 // Dataset samples of one (recipe, role, ROI): upload, list, read, delete. Reads follow the recipe fallbacks;
 // deletes touch only the recipe's own folder (the original deleted from the fallback recipe's dataset).
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import * as path from 'node:path';
 import { ApiError } from '../common/errors/api-error';
 import { DiagnosticsService } from '../common/diagnostics/diagnostics.service';
@@ -8,6 +8,9 @@ import { DatasetLabel, ModelStore, SampleToSave } from '../recipes/model-store';
 import { isSafeFileName } from '../recipes/model-paths';
 import { parseLenientJson } from '../recipes/model-store';
 import { validateMmPerPx } from '../recipes/mm-per-px';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ImageDecodeError } from '../engine/engine-error';
+import { decodeImage } from '../engine/image';
 
 export interface DatasetScope {
   recipeId: string;
@@ -43,6 +46,7 @@ const CONTENT_TYPES: Record<string, string> = {
 @Injectable()
 export class DatasetsService {
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly store: ModelStore,
     private readonly diagnostics: DiagnosticsService,
   ) {}
@@ -58,6 +62,7 @@ export class DatasetsService {
       throw new ApiError('metas_length_mismatch', undefined, { images: input.images.length, metas: input.metas.length });
     }
     const metas = input.images.map((_, i) => parseMeta(input.metas[i] ?? '', i));
+    await this.checkImages(input.images);
     for (const meta of metas) {
       if ('mm_per_px' in meta) {
         const mm = validateMmPerPx(meta.mm_per_px);
@@ -144,6 +149,26 @@ export class DatasetsService {
     const cleared = base && base.own ? await this.store.clearClass(base, label) : 0;
     this.diagnostics.event('datasets.clear', { ...this.ids(scope), label, cleared });
     return { cleared, label: labelAsSent, request_id: scope.requestId, recipe_id: scope.recipeId };
+  }
+
+  /**
+   * Every image is decoded (header and pixels, within BDI_MAX_IMAGE_PIXELS) before anything is written: a file that
+   * could never be fitted or scored is refused with the client's file name and the reason, and nothing is stored.
+   */
+  private async checkImages(images: UploadInput['images']): Promise<void> {
+    const bad: Array<{ index: number; filename: string; code: 'invalid_image' | 'image_too_large'; reason: string }> = [];
+    for (const [index, image] of images.entries()) {
+      try {
+        await decodeImage(image.bytes, { limitInputPixels: this.config.inference.maxImagePixels });
+      } catch (error) {
+        if (!(error instanceof ImageDecodeError)) throw error;
+        bad.push({ index, filename: image.fileName || `images[${index}]`, code: error.code as 'invalid_image' | 'image_too_large', reason: error.message });
+      }
+    }
+    if (bad.length === 0) return;
+    const list = bad.map((b) => `${b.filename} (${b.reason})`).join('; ');
+    const code = bad.every((b) => b.code === 'image_too_large') ? 'image_too_large' : 'invalid_image';
+    throw new ApiError(code, `No se pudo decodificar la imagen: ${list}. Nothing of this upload was stored.`, { files: bad });
   }
 
   private ids(scope: DatasetScope): Record<string, unknown> {

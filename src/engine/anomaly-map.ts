@@ -1,18 +1,34 @@
 // From per-token kNN distances to the crop-sized anomaly map, its score, the visual PNG and the defect regions.
-import { gaussianBlur } from './gaussian-blur';
+import { gaussianKernel, kernelSizeForSigma } from './gaussian-blur';
 import { encodeGrayPng, heatmapToGray } from './heatmap-png';
 import { PercentileSelector } from './percentile';
 import { findRegions, type RegionOptions } from './regions';
-import { buildRoiMask } from './roi-mask';
-import { tokenGridToCrop } from './token-map';
+import { loadNativeAddon } from './native-addon';
+import { sharedRoiMask } from './roi-mask';
+import { cropTaps, type Taps } from './token-map';
 import type { Letterbox, Region, RoiShape } from './types';
 
 export const BLUR_SIGMA = 1;
+const BLUR_KERNEL = gaussianKernel(kernelSizeForSigma(BLUR_SIGMA), BLUR_SIGMA);
+
+/** A worker sees the same few crop geometries over and over: taps are memoised (masks too, in roi-mask.ts). */
+const MEMO_MAX = 16;
+const tapsMemo = new Map<string, { xs: Taps; ys: Taps }>();
+
+function memo<T>(store: Map<string, T>, key: string, make: () => T): T {
+  let value = store.get(key);
+  if (value === undefined) {
+    value = make();
+    if (store.size >= MEMO_MAX) store.delete(store.keys().next().value as string);
+    store.set(key, value);
+  }
+  return value;
+}
 
 export interface AnomalyMap {
   /** Blurred distances, [height, width] row-major, crop pixels. */
   heat: Float32Array;
-  /** 255 inside the ROI shape. */
+  /** 255 inside the ROI shape. Shared between maps of the same geometry: read-only. */
   mask: Uint8Array;
   width: number;
   height: number;
@@ -29,17 +45,18 @@ export interface AnomalyMapInput {
   shape?: RoiShape | null;
 }
 
+/**
+ * Bilinear upsampling to the crop (token-map.ts) and the σ = 1 Gaussian blur (gaussian-blur.ts) run fused in the
+ * native addon with the same float64 arithmetic: bit-identical to the TypeScript references.
+ */
 export function buildAnomalyMap(input: AnomalyMapInput): AnomalyMap {
-  const width = input.letterbox.sourceWidth;
-  const height = input.letterbox.sourceHeight;
-  const upsampled = tokenGridToCrop(input.distances, input.gridH, input.gridW, input.letterbox);
-  const heat = gaussianBlur(upsampled, width, height, BLUR_SIGMA);
-  const mask = buildRoiMask(height, width, input.shape ?? null);
-  let count = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i] > 0) count++;
-  const values = new Float32Array(count);
-  for (let i = 0, j = 0; i < mask.length; i++) if (mask[i] > 0) values[j++] = heat[i];
-  return { heat, mask, width, height, valid: new PercentileSelector(values) };
+  const box = input.letterbox;
+  const width = box.sourceWidth;
+  const height = box.sourceHeight;
+  const { xs, ys } = memo(tapsMemo, JSON.stringify([input.gridH, input.gridW, box]), () => cropTaps(input.gridH, input.gridW, box));
+  const heat = loadNativeAddon().upsampleBlur(input.distances, input.gridH, input.gridW, xs.index, xs.weight, ys.index, ys.weight, BLUR_KERNEL);
+  const mask = sharedRoiMask(height, width, input.shape ?? null);
+  return { heat, mask, width, height, valid: new PercentileSelector(loadNativeAddon().maskedValues(heat, mask), { copy: false }) };
 }
 
 /** Percentile of the in-mask values; 0 when the mask is empty. */

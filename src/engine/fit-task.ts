@@ -9,6 +9,7 @@ import { AbortedError, ImageDecodeError, InvalidArgumentError, TokenGridMismatch
 import { buildFlatIndex, serializeIndex } from './faiss-index';
 import { encodeMemoryNpz } from './npz';
 import type { FitImage, FitImageError, FitInput, FitOutput } from './pool-protocol';
+import { reportTaskProgress } from './task-progress';
 import type { WorkerContext } from './worker-context';
 
 function checkAbort(flag: Int32Array | undefined): void {
@@ -75,20 +76,18 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
   let nImages = 0;
   let decodeMs = 0;
   let backboneMs = 0;
+  const total = input.images.length;
+  let seen = 0;
   try {
     for (const image of input.images) {
       checkAbort(abortFlag);
+      reportTaskProgress(abortFlag, 'features', seen++, total);
       let prepared;
       try {
         prepared = await ctx.features(readImageBytes(image));
       } catch (err) {
         if (!(err instanceof ImageDecodeError)) throw err;
-        if (input.onImageError !== 'skip') {
-          throw new ImageDecodeError(err.code as 'invalid_image' | 'image_too_large', `${image.name}: ${err.message}`, {
-            ...(err.details ?? {}),
-            file: image.name,
-          });
-        }
+        // 'fail' still looks at every image, so the error names all unusable ones, not just the first.
         errors.push({ name: image.name, code: err.code, message: err.message });
         continue;
       }
@@ -110,8 +109,15 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
       }
       nImages++;
     }
+    if (errors.length > 0 && input.onImageError !== 'skip') {
+      throw new ImageDecodeError(errors[0].code as 'invalid_image' | 'image_too_large', errors.map((e) => `${e.name}: ${e.message}`).join('; '), {
+        file: errors[0].name,
+        files: errors,
+      });
+    }
     if (!spill || !grid) throw new InvalidArgumentError('None of the images could be used for fitting', { errors });
     checkAbort(abortFlag);
+    reportTaskProgress(abortFlag, 'coreset', total, total);
 
     const n = spill.rows;
     const dim = spill.dim;
@@ -151,6 +157,7 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
       timingsMs: { decode: decodeMs, backbone: backboneMs, coreset: coresetMs, total: 0 },
     };
     if (input.encodeArtifacts) {
+      reportTaskProgress(abortFlag, 'artifacts', total, total);
       out.npzBytes = encodeMemoryNpz({
         emb: bank,
         dim,

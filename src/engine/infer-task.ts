@@ -34,7 +34,10 @@ export async function runInfer(input: InferInput, ctx: WorkerContext): Promise<I
     timings: { decode: prepared.decodeMs, backbone: prepared.backboneMs, knn: t1 - t0, post: 0 },
     memoryLoaded: ctx.memories.loads !== loadsBefore,
   };
-  if (input.wantHeatmap) out.heatmapPng = await anomalyHeatmapPng(map);
+  if (input.wantHeatmap) {
+    const png = await anomalyHeatmapPng(map);
+    out.heatmapPngBase64 = Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64');
+  }
   if (input.threshold !== undefined && input.threshold !== null) {
     out.regions = anomalyRegions(map, { threshold: input.threshold, areaMm2Thr: input.areaMm2Thr, mmPerPx: input.mmPerPx });
   }

@@ -1,5 +1,5 @@
 // Loader and typed surface of the project's own N-API addon (native/): coreset selection and random projection
-// in C++, and thread caps for OpenMP/OpenBLAS inside workers.
+// in C++, anomaly-map post-processing, and thread caps for OpenMP/OpenBLAS inside workers.
 import { join } from 'node:path';
 import { NativeUnavailableError } from './engine-error';
 import { repoRoot } from './repo-root';
@@ -25,6 +25,23 @@ export interface NativeAddon {
     threads?: number,
   ): KCenterNativeResult;
   projectRows(data: Float32Array, n: number, d: number, proj: Float32Array, k: number): Float32Array;
+  /** Bilinear upsampling through per-axis taps (token-map.ts) + separable Gaussian blur; bit-identical to the TS path. */
+  upsampleBlur(
+    grid: Float32Array,
+    gridH: number,
+    gridW: number,
+    xIndex: Int32Array,
+    xWeight: Float64Array,
+    yIndex: Int32Array,
+    yWeight: Float64Array,
+    kernel: Float64Array,
+  ): Float32Array;
+  /** heat where mask != 0, raster order. */
+  maskedValues(heat: Float32Array, mask: Uint8Array): Float32Array;
+  /** [k-th smallest, (k+1)-th smallest] of `values`, reordered in place (std::nth_element). */
+  selectKth(values: Float32Array, k: number): [number, number];
+  /** 0 outside the mask, uint8(trunc(clip((v - mn) / (mx - mn), 0, 1)·255 + 0.5)) inside; requires mx > mn. */
+  heatToGray(heat: Float32Array, mask: Uint8Array, mn: number, mx: number): Uint8Array;
   setThreads(n: number): void;
   getThreads(): { omp: number; openblas: number };
 }

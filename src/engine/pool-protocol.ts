@@ -87,15 +87,18 @@ export interface InferInput {
 export interface InferOutput {
   score: number;
   tokenShape: [number, number];
-  /** 8-bit grayscale PNG, crop size. */
-  heatmapPng?: Uint8Array;
+  /** 8-bit grayscale PNG, crop size, base64-encoded in the worker: the wire form, kept off the main thread. */
+  heatmapPngBase64?: string;
   regions?: Region[];
   /** knn includes loading the memory on a cache miss (see memoryLoaded). */
   timings: StageTimings;
   memoryLoaded: boolean;
 }
 
-export type InfoInput = Record<string, never>;
+export interface InfoInput {
+  /** Also run one dummy inference (warm-up) before answering. */
+  warmUp?: boolean;
+}
 export interface WorkerInfo {
   threadId: number;
   backbone: BackboneInfo;
@@ -104,6 +107,8 @@ export interface WorkerInfo {
   envThreads: { OMP_NUM_THREADS: string | null; OPENBLAS_NUM_THREADS: string | null };
   cachedMemories: number;
   memoryLoads: number;
+  /** Wall time of the warm-up inference, when this call ran one. */
+  warmUpMs?: number;
 }
 
 export interface TaskMap {
@@ -120,7 +125,8 @@ export type TaskOutput<K extends TaskName> = TaskMap[K]['output'];
 export interface TaskMessage<K extends TaskName = TaskName> {
   task: K;
   input: TaskInput<K>;
-  /** Shared Int32Array(1) over a SharedArrayBuffer; the caller stores 1 (Atomics) to cancel. */
+  /** The task's control array (task-progress.ts): index 0 is the abort flag the caller sets (Atomics) to cancel;
+   *  long tasks publish their progress in the rest. */
   abortFlag: Int32Array;
 }
 

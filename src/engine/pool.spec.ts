@@ -9,6 +9,7 @@ import type { MemoryArtifactRef } from './memory-cache';
 import { encodeMemoryNpz } from './npz';
 import { InferencePool } from './pool';
 import type { FitOutput, InferInput } from './pool-protocol';
+import type { TaskProgress } from './task-progress';
 import { createPrng } from './seeded-prng';
 
 const SIZE = 160;
@@ -80,7 +81,10 @@ describe('InferencePool (real workers)', () => {
       expect(info.backbone).toMatchObject({ name: 'tiny-vit', inputWidth: 224, inputHeight: 224, patchStride: 14, dim: 32, device: 'cpu' });
       expect(info.nativeThreads).toEqual({ omp: 1, openblas: 1 });
       expect(info.envThreads).toEqual({ OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' });
+      // Each worker ran its dummy inference (warm-up) before answering.
+      expect(info.warmUpMs).toBeGreaterThan(0);
     }
+    expect(new Set(infos.map((i) => i.threadId)).size).toBe(2);
     expect(pool.stats()).toMatchObject({ workers: 2, queueDepth: 0, saturated: false });
   });
 
@@ -101,7 +105,7 @@ describe('InferencePool (real workers)', () => {
     expect(scratched.tokenShape).toEqual([16, 16]);
     // measured: clean 0.18–0.33, scratched 0.76
     expect(scratched.score).toBeGreaterThan(Math.max(...clean) * 1.5);
-    const meta = await sharp(scratched.heatmapPng as Uint8Array).metadata();
+    const meta = await sharp(Buffer.from(scratched.heatmapPngBase64 as string, 'base64')).metadata();
     expect([meta.width, meta.height, meta.channels]).toEqual([SIZE, SIZE, 1]);
     expect(scratched.regions?.length).toBeGreaterThan(0);
     const [x, y, w, h] = scratched.regions?.[0].bbox ?? [0, 0, 0, 0];
@@ -153,5 +157,22 @@ describe('InferencePool (real workers)', () => {
     await expect(pool.fit({ images, coresetRate: 0.1, seed: 0 }, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortedError);
     await pool.warmUp();
     expect(pool.stats().threadIds).toEqual(before);
+  });
+
+  it('publishes fit progress from the worker: images through the backbone, then coreset, then artifacts', async () => {
+    const images = await Promise.all(Array.from({ length: 12 }, async (_, i) => ({ name: `p${i}.png`, bytes: await discPng(500 + i) })));
+    const seen: TaskProgress[] = [];
+    await pool.fit({ images, coresetRate: 0.25, seed: 0, encodeArtifacts: true }, { onProgress: (p) => seen.push(p) });
+    // The last report is always delivered (the poller reads once more when the task ends).
+    expect(seen[seen.length - 1]).toEqual({ phase: 'artifacts', done: 12, total: 12 });
+    for (const p of seen) {
+      expect(p.total).toBe(12);
+      expect(p.done).toBeGreaterThanOrEqual(0);
+      expect(p.done).toBeLessThanOrEqual(12);
+    }
+    // Phases only move forward.
+    const order = ['features', 'coreset', 'artifacts'];
+    const indices = seen.map((p) => order.indexOf(p.phase));
+    expect(indices.every((v, i) => v >= 0 && (i === 0 || v >= indices[i - 1]))).toBe(true);
   });
 });

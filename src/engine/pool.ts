@@ -23,6 +23,7 @@ import type {
   WorkerInfo,
 } from './pool-protocol';
 import { repoRoot } from './repo-root';
+import { CONTROL_ABORT, newTaskControl, readTaskProgress, TaskProgress } from './task-progress';
 
 export interface InferencePoolOptions {
   /** Backbone manifest (models/backbones/<name>/backbone.json). */
@@ -62,7 +63,11 @@ export interface RunOptions {
   /** Cancels a queued task (dropped when it reaches a worker); a running fit stops at its next image or within
    *  the coreset loop; a running single inference just finishes and the caller discards it. */
   signal?: AbortSignal;
+  /** Called (at most every PROGRESS_POLL_MS, and once at the end) when a long task's progress changed. */
+  onProgress?: (progress: TaskProgress) => void;
 }
+
+const PROGRESS_POLL_MS = 200;
 
 export interface PoolBackboneInfo extends BackboneInfo {
   /** Why the device differs from the request (e.g. `cuda_not_available`), when it does. */
@@ -118,11 +123,12 @@ export class InferencePool {
   async run<K extends TaskName>(task: K, input: TaskInput<K>, options: RunOptions = {}): Promise<TaskOutput<K>> {
     if (options.signal?.aborted) throw new AbortedError();
     if (this.isSaturated()) throw new PoolSaturatedError(undefined, { queueDepth: this.piscina.queueSize, maxQueue: this.maxQueue });
-    const abortFlag = new Int32Array(new SharedArrayBuffer(4));
+    const abortFlag = newTaskControl();
     const raise = (): void => {
-      Atomics.store(abortFlag, 0, 1);
+      Atomics.store(abortFlag, CONTROL_ABORT, 1);
     };
     options.signal?.addEventListener('abort', raise, { once: true });
+    const poll = options.onProgress ? progressPoller(abortFlag, options.onProgress) : null;
     this.running++;
     let reply: TaskReply;
     try {
@@ -130,6 +136,7 @@ export class InferencePool {
     } finally {
       this.running--;
       options.signal?.removeEventListener('abort', raise);
+      poll?.stop();
     }
     if (!reply.ok) throw fromErrorEnvelope(reply.error);
     return reply.value as TaskOutput<K>;
@@ -162,9 +169,12 @@ export class InferencePool {
     return (await this.workerInfo()).backbone;
   }
 
-  /** Starts every worker's backbone session now rather than on the first request. */
+  /**
+   * Starts every worker's backbone session now and runs one dummy inference in each (warm-up), rather than on the
+   * first requests; the service reports ready only after it.
+   */
   async warmUp(): Promise<WorkerInfo[]> {
-    return Promise.all(Array.from({ length: this.size }, () => this.run('info', {})));
+    return Promise.all(Array.from({ length: this.size }, () => this.run('info', { warmUp: true })));
   }
 
   isSaturated(): boolean {
@@ -187,4 +197,25 @@ export class InferencePool {
   async close(): Promise<void> {
     await this.piscina.close();
   }
+}
+
+/** Reads a task's control array on a timer and reports each change (the worker publishes without messages). */
+function progressPoller(control: Int32Array, onProgress: (progress: TaskProgress) => void): { stop(): void } {
+  let last = '';
+  const check = (): void => {
+    const progress = readTaskProgress(control);
+    const key = progress ? `${progress.phase}:${progress.done}:${progress.total}` : '';
+    if (progress && key !== last) {
+      last = key;
+      onProgress(progress);
+    }
+  };
+  const timer = setInterval(check, PROGRESS_POLL_MS);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      check();
+    },
+  };
 }

@@ -3,7 +3,7 @@
 // (half-pixel centres, edge clamp), so for a crop that fills the input it equals cv2.resize(grid, (W, H)).
 import type { Letterbox } from './types';
 
-interface Taps {
+export interface Taps {
   index: Int32Array;
   weight: Float64Array;
 }
@@ -31,12 +31,22 @@ function axisTaps(sourceSize: number, contentSize: number, offset: number, input
   return { index, weight };
 }
 
-/** grid: [gridH, gridW] row-major → [sourceHeight, sourceWidth] row-major. */
+/** Sampling taps of both axes (crop columns `xs`, crop rows `ys`) for a [gridH, gridW] grid under `box`. */
+export function cropTaps(gridH: number, gridW: number, box: Letterbox): { xs: Taps; ys: Taps } {
+  return {
+    xs: axisTaps(box.sourceWidth, box.contentWidth, box.offsetX, box.inputWidth, gridW),
+    ys: axisTaps(box.sourceHeight, box.contentHeight, box.offsetY, box.inputHeight, gridH),
+  };
+}
+
+/**
+ * grid: [gridH, gridW] row-major → [sourceHeight, sourceWidth] row-major. The reference of the native
+ * upsampleBlur's first step (anomaly-map.ts runs the native one).
+ */
 export function tokenGridToCrop(grid: Float32Array, gridH: number, gridW: number, box: Letterbox): Float32Array {
   const W = box.sourceWidth;
   const H = box.sourceHeight;
-  const xs = axisTaps(W, box.contentWidth, box.offsetX, box.inputWidth, gridW);
-  const ys = axisTaps(H, box.contentHeight, box.offsetY, box.inputHeight, gridH);
+  const { xs, ys } = cropTaps(gridH, gridW, box);
   const out = new Float32Array(W * H);
   for (let y = 0; y < H; y++) {
     const r0 = ys.index[y] * gridW;

@@ -11,14 +11,17 @@ import { runInfer } from './infer-task';
 import { loadNativeAddon } from './native-addon';
 import type { TaskInput, TaskMessage, TaskName, TaskOutput, TaskReply, WorkerConfig, WorkerInfo } from './pool-protocol';
 import { transferablesOf } from './transfer';
+import { warmUpInference } from './warm-up';
 import { WorkerContext } from './worker-context';
 
 /** abortFlag: long tasks poll it between steps (Atomics.load(flag, 0) !== 0 means stop). */
 type Handler<K extends TaskName> = (input: TaskInput<K>, ctx: WorkerContext, abortFlag: Int32Array) => Promise<TaskOutput<K>>;
 
-async function runInfo(_input: TaskInput<'info'>, ctx: WorkerContext): Promise<WorkerInfo> {
+async function runInfo(input: TaskInput<'info'>, ctx: WorkerContext): Promise<WorkerInfo> {
   const backbone = await ctx.getBackbone();
+  const warmUpMs = input.warmUp ? await warmUpInference(ctx) : undefined;
   return {
+    ...(warmUpMs !== undefined ? { warmUpMs } : {}),
     threadId,
     backbone: backbone.info,
     nativeThreads: loadNativeAddon().getThreads(),

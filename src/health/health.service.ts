@@ -8,6 +8,9 @@ export interface HealthBody {
   status: 'ok';
   device: 'cpu' | 'cuda';
   reason?: string;
+  /** BDI_DEVICE: what was asked for (cpu, cuda, auto). */
+  deviceRequested: string;
+  /** Why CUDA is not in use when CUDA was asked for (the provider's failure), or why the backbone did not load. */
   deviceDetail?: string;
   model: string;
   version: string;
@@ -41,7 +44,9 @@ export class HealthService {
       status: 'ok',
       device,
       ...(device === 'cpu' ? { reason: 'cuda_not_available' } : {}),
-      ...(engine?.deviceDetail ? { deviceDetail: engine.deviceDetail } : {}),
+      deviceRequested: this.config.inference.device,
+      // 'cpu_requested' only restates deviceRequested; anything else explains the reason.
+      ...(engine?.deviceDetail && engine.deviceDetail !== 'cpu_requested' ? { deviceDetail: engine.deviceDetail } : {}),
       model: engine?.model ?? this.config.inference.backbone ?? 'unloaded',
       version: this.config.version,
       service: SERVICE_NAME,

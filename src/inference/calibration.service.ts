@@ -7,6 +7,7 @@ import { percentile } from '../engine/percentile';
 import { DatasetLabel, ModelStore } from '../recipes/model-store';
 import { PyFloat, pythonUtcIso } from '../recipes/python-float';
 import { memoryNotFitted } from './engine-errors';
+import { UnusableSample, unusableSamplesError } from './unusable-samples';
 import { EngineRunOptions, INTERACTIVE } from './inspection-engine';
 import { InspectionDiagnostics, elapsedMs } from './inspection-diagnostics.service';
 import { CalibrateDatasetInput, CalibrateNgInput } from './inference.types';
@@ -88,11 +89,17 @@ export class CalibrationService {
   async calibrateDataset(input: CalibrateDatasetInput, run: EngineRunOptions = INTERACTIVE): Promise<Record<string, unknown>> {
     checkPercentile(input.scorePercentile);
     const probe = await this.artifacts.probe(input);
-    if (!probe.memory.path) throw memoryNotFitted('/calibrate_dataset');
+    this.artifacts.assertNoRefusedFallback(input, probe);
+    if (!probe.memory.path) throw memoryNotFitted('/calibrate_dataset', this.artifacts.lookedFor(input, probe, ['memory', 'index']));
     const model = { memory: memoryRef(probe), threshold: null, scorePercentile: input.scorePercentile, areaMm2Thr: input.areaMm2Thr };
-    const base = await this.store.resolveDatasetBase(input.recipeId, input.roleId, input.roiId);
+    const base = await this.artifacts.datasetBase(input);
     const listing = await this.store.listDataset(base);
-    // Like the original, a sample that cannot be scored is skipped; a broken model or pool is not.
+    const total = (listing.ok?.files.length ?? 0) + (listing.ng?.files.length ?? 0);
+    let before = 0; // samples of the labels already scored
+    run.onProgress?.({ phase: 'calibration', done: 0, total });
+    // A sample that cannot be scored is reported with every other one (the original skipped them silently, so a
+    // threshold could come from 12 of 15 samples without anyone knowing); a broken model or pool ends the run.
+    const unusable: UnusableSample[] = [];
     const scoreLabel = async (label: DatasetLabel): Promise<number[]> => {
       const work = (listing[label]?.files ?? []).map((filename) => ({ label, filename }));
       const scored = await this.scoring.scoreSamples(base, work, model, {
@@ -101,13 +108,22 @@ export class CalibrationService {
         route: '/calibrate_dataset',
         abortMessage: 'Calibration aborted',
         run,
+        onScored: (done) => run.onProgress?.({ phase: 'calibration', done: before + done, total }),
       });
+      before += work.length;
+      for (const s of scored) {
+        if (!s.error) continue;
+        const reason = typeof s.error.details?.reason === 'string' ? s.error.details.reason : s.error.message;
+        unusable.push({ label: s.label, filename: s.filename, original_filename: s.originalName ?? null, code: s.error.code, reason });
+      }
       return scored.map((s) => s.output?.score).filter((s): s is number => s !== undefined && s !== null && Number.isFinite(s));
     };
     const okScores = await scoreLabel('ok');
     const ngScores = await scoreLabel('ng');
-    if (okScores.length === 0) throw new ApiError('no_valid_ok_samples');
+    // The original's messages first (clients match them), with every unusable sample in the details.
+    if (okScores.length === 0) throw new ApiError('no_valid_ok_samples', undefined, unusable.length > 0 ? unusableSamplesError(unusable).details : null);
     if (input.requireNg && ngScores.length === 0) throw new ApiError('no_ng_samples');
+    if (unusable.length > 0) throw unusableSamplesError(unusable);
     const threshold = chooseThreshold(okScores, ngScores, input.scorePercentile);
     const calibPath = await this.artifacts.writeCalib(input, {
       threshold: new PyFloat(threshold),
@@ -132,6 +148,7 @@ export class CalibrationService {
       role_id: input.roleId,
       roi_id: input.roiId,
       model_key: input.modelKey,
+      ...this.artifacts.provenance(probe),
     };
   }
 }

@@ -26,6 +26,7 @@ const ALLOWED = [
   /^Memoria no encontrada\. Ejecuta \/fit_ok antes de \$\{route\}\.$/,
   /^Memoria no encontrada\. Ejecuta \/fit_ok antes de \/(infer|infer_dataset|calibrate_dataset)\.$/,
   /^calibration_missing$/,
+  /^calibration_missing: run \/calibrate_dataset or \/calibrate_ng for recipe /,
   // diagnostics event names (reference §6), not messages
   /^infer\.(calibration_missing|not_fitted)$/,
 ];

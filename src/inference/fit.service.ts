@@ -6,6 +6,8 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DatasetBase, ModelStore } from '../recipes/model-store';
 import { validateMmPerPx } from '../recipes/mm-per-px';
 import { mapEngineError } from './engine-errors';
+import type { FitImageError } from '../engine/pool-protocol';
+import { UnusableSample, unusableSamplesError } from './unusable-samples';
 import { EngineRunOptions, INSPECTION_ENGINE, INTERACTIVE, InspectionEngine } from './inspection-engine';
 import { InspectionDiagnostics, elapsedMs, statsFields } from './inspection-diagnostics.service';
 import { FitOkInput, FitOkResult } from './inference.types';
@@ -31,7 +33,9 @@ export class FitService {
       if (!input.useDataset && input.images.length === 0) throw new ApiError('no_images');
       await this.store.ensureMmPerPx(input.recipeId, input.mmPerPx);
 
-      const base = await this.store.resolveDatasetBase(input.recipeId, input.roleId, input.roiId);
+      const base = input.useDataset
+        ? await this.artifacts.datasetBase(input)
+        : await this.store.resolveDatasetBase(input.recipeId, input.roleId, input.roiId);
       const listing = await this.store.listDataset(base);
       this.diagnostics.event('fit_ok.request', input, {
         n_files: input.images.length,
@@ -76,7 +80,9 @@ export class FitService {
       const { fit, written } = await this.store.withModelLock(input, async () => {
         const fit = await this.engine
           .fit({ images, coresetRate, seed: CORESET_SEED, encodeArtifacts: true, onImageError: 'fail' }, run)
-          .catch((error: unknown) => {
+          .catch(async (error: unknown) => {
+            const files = (error as { details?: { files?: unknown } })?.details?.files;
+            if (input.useDataset && base && Array.isArray(files) && files.length > 0) throw await this.unusable(base, files as FitImageError[]);
             throw mapEngineError(error, '/infer', this.store.root);
           });
         // An aborted job (cancel/timeout) must not replace the model it was about to overwrite.
@@ -112,5 +118,14 @@ export class FitService {
       this.diagnostics.error('fit_ok.error', input, error, started);
       throw error;
     }
+  }
+
+  /** Every stored OK sample the fit could not decode, by the client's file name. */
+  private async unusable(base: DatasetBase, files: FitImageError[]): Promise<ApiError> {
+    const samples: UnusableSample[] = [];
+    for (const f of files) {
+      samples.push({ label: 'ok', filename: f.name, original_filename: await this.artifacts.originalName(base, 'ok', f.name), code: f.code, reason: f.message });
+    }
+    return unusableSamplesError(samples);
   }
 }

@@ -208,7 +208,7 @@ function parseCalibrateDataset(fields: JsonObject, location: string[], config: A
 
 /** Jobs use the pool in the background: they wait for room instead of answering 503. */
 function background(context: JobRunContext): EngineRunOptions {
-  return { signal: context.signal, priority: 'background' };
+  return { signal: context.signal, priority: 'background', onProgress: context.reportProgress };
 }
 
 /** The model and request a job payload names, as the services take them. */

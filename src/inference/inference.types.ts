@@ -63,6 +63,11 @@ export interface InferResult {
   request_id: string;
   recipe_id: string;
   decision: 'ok' | 'ng';
+  /** Regions over the area threshold; `regions` lists them only when the decision is NG. */
+  regions_above_area_threshold: number;
+  model_source: string | null;
+  model_fallback: boolean;
+  model_artifacts: Record<string, { path: string; source: string } | null>;
 }
 
 export interface InferDatasetInput extends ModelRef, RequestScope {

@@ -1,13 +1,18 @@
 // The part of the worker pool the inspection services use. InferencePoolService provides it; unit specs pass a
 // typed fake (inspection-engine.fake.ts).
 import type { FitInput, FitOutput, InferInput, InferOutput } from '../engine/pool-protocol';
+import type { TaskProgress } from '../engine/task-progress';
 import type { PoolPriority } from '../pool/pool.service';
 
 /** How one operation uses the pool: its priority and, for a job, the signal that aborts it. */
 export interface EngineRunOptions {
   signal?: AbortSignal;
   priority: PoolPriority;
+  /** Where a long operation stands (fit: published by its worker; dataset passes: samples scored). Jobs only. */
+  onProgress?: ProgressReporter;
 }
+
+export type ProgressReporter = (progress: TaskProgress) => void;
 
 /** A synchronous HTTP request: 503 when the pool is full. */
 export const INTERACTIVE: EngineRunOptions = { priority: 'interactive' };

@@ -5,7 +5,8 @@ import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { decodeMemoryNpz } from '../engine/npz';
 import type { MemoryArtifactRef } from '../engine/memory-cache';
-import { DatasetBase, DatasetLabel, FileStats, ModelRef, ModelStore, ResolvedArtifact, parseLenientJson, stemOf } from '../recipes/model-store';
+import * as path from 'node:path';
+import { DatasetBase, DatasetLabel, FileStats, ModelRef, ModelSource, ModelStore, ResolvedArtifact, parseLenientJson, stemOf } from '../recipes/model-store';
 import { validateMmPerPx } from '../recipes/mm-per-px';
 import { parseShape } from './infer-wire';
 import { InspectionDiagnostics } from './inspection-diagnostics.service';
@@ -23,6 +24,15 @@ export interface Probe {
   memory: ResolvedArtifact;
   index: ResolvedArtifact;
   calib: ResolvedArtifact;
+  /** BDI_STRICT_RECIPES=1: artifacts found only through a fallback, treated as absent. */
+  refusedFallbacks: Array<{ kind: string; path: string; source: ModelSource }>;
+}
+
+/** Which model answered: in every inference answer, /state and /manifest, so a fallback is never hidden. */
+export interface ModelProvenance {
+  model_source: ModelSource | null;
+  model_fallback: boolean;
+  model_artifacts: Record<'memory' | 'index' | 'calib', { path: string; source: ModelSource } | null>;
 }
 
 export interface Sample {
@@ -48,10 +58,82 @@ export class ModelArtifacts {
       this.store.resolveArtifact(ref, 'index'),
       this.store.resolveArtifact(ref, 'calib'),
     ]);
-    for (const artifact of [memory, index, calib]) {
+    const refusedFallbacks: Probe['refusedFallbacks'] = [];
+    const allowed = (artifact: ResolvedArtifact): ResolvedArtifact => {
+      if (!this.config.storage.strictRecipes || !artifact.path || artifact.source === 'recipe') return artifact;
+      refusedFallbacks.push({ kind: artifact.kind, path: path.relative(this.store.root, artifact.path), source: artifact.source as ModelSource });
+      return { ...artifact, path: null, source: null, stats: null };
+    };
+    const probe = { memory: allowed(memory), index: allowed(index), calib: allowed(calib), refusedFallbacks };
+    for (const artifact of [probe.memory, probe.index, probe.calib]) {
       if (!artifact.path) this.diagnostics.artifactNotFound(ref, artifact);
     }
-    return { memory, index, calib };
+    return probe;
+  }
+
+  /**
+   * The dataset a fit or a dataset operation reads. With BDI_STRICT_RECIPES=1 another recipe's (or the legacy)
+   * dataset is refused like a fallback model: 404 model_not_found naming it.
+   */
+  async datasetBase(ref: ModelRef): Promise<DatasetBase | null> {
+    const base = await this.store.resolveDatasetBase(ref.recipeId, ref.roleId, ref.roiId);
+    if (!base || base.own || !this.config.storage.strictRecipes) return base;
+    const found = path.relative(this.store.root, base.path);
+    throw new ApiError(
+      'model_not_found',
+      `No dataset of recipe '${ref.recipeId}' for role '${ref.roleId}', ROI '${ref.roiId}' in its own folder; BDI_STRICT_RECIPES=1 refuses the fallback dataset ${found}. Upload samples to this recipe or use the recipe that owns them.`,
+      {
+        recipe_id: ref.recipeId,
+        role_id: ref.roleId,
+        roi_id: ref.roiId,
+        refused_fallbacks: [{ kind: 'dataset', path: found }],
+        paths_tried: { dataset: [path.relative(this.store.root, this.store.ownDatasetBase(ref.recipeId, ref.roleId, ref.roiId)), found] },
+      },
+    );
+  }
+
+  /** What a "memory missing" / "calibration missing" error names: the model looked for and every path tried. */
+  lookedFor(ref: ModelRef, probe: Probe, kinds: Array<'memory' | 'index' | 'calib'>): Record<string, unknown> {
+    return {
+      recipe_id: ref.recipeId,
+      role_id: ref.roleId,
+      roi_id: ref.roiId,
+      model_key: ref.modelKey,
+      paths_tried: Object.fromEntries(kinds.map((k) => [k, probe[k].probed.map((p) => path.relative(this.store.root, p.path))])),
+    };
+  }
+
+  /** The model's provenance as the responses show it (paths relative to the models directory). */
+  provenance(probe: Probe): ModelProvenance {
+    const describe = (artifact: ResolvedArtifact) =>
+      artifact.path && artifact.source ? { path: path.relative(this.store.root, artifact.path), source: artifact.source } : null;
+    const found = [probe.memory, probe.index, probe.calib].filter((a) => a.path !== null);
+    return {
+      model_source: probe.memory.source,
+      model_fallback: found.some((a) => a.source !== 'recipe'),
+      model_artifacts: { memory: describe(probe.memory), index: describe(probe.index), calib: describe(probe.calib) },
+    };
+  }
+
+  /**
+   * With BDI_STRICT_RECIPES=1 a model reachable only through a fallback is 404 model_not_found naming the recipe,
+   * role, ROI and every path looked at; otherwise (or when nothing was refused) this returns.
+   */
+  assertNoRefusedFallback(ref: ModelRef, probe: Probe): void {
+    if (probe.refusedFallbacks.length === 0) return;
+    const found = probe.refusedFallbacks.map((f) => `${f.path} (${f.source})`).join(', ');
+    throw new ApiError(
+      'model_not_found',
+      `No model of recipe '${ref.recipeId}' for role '${ref.roleId}', ROI '${ref.roiId}' in its own folder; BDI_STRICT_RECIPES=1 refuses the fallback ${found}. Fit this recipe (/fit_ok) or use the recipe that owns the model.`,
+      {
+        recipe_id: ref.recipeId,
+        role_id: ref.roleId,
+        roi_id: ref.roiId,
+        model_key: ref.modelKey,
+        refused_fallbacks: probe.refusedFallbacks,
+        paths_tried: this.lookedFor(ref, probe, ['memory', 'index', 'calib']).paths_tried,
+      },
+    );
   }
 
   /** The calib JSON of either producer; threshold null when missing or not > 0. */
@@ -93,6 +175,19 @@ export class ModelArtifacts {
   /** A model was (re)written: forget what was known about loadability. */
   forgetLoadability(): void {
     this.loadable.clear();
+  }
+
+  /** The client's file name kept in a stored sample's meta (`original_filename`, else the GUI's own `filename`). */
+  async originalName(base: DatasetBase, label: DatasetLabel, filename: string): Promise<string | null> {
+    try {
+      const metaPath = this.store.sampleFilePath(base, label, `${stemOf(filename)}.json`);
+      if (!(await this.store.fileStats(metaPath))) return null;
+      const meta = parseLenientJson((await this.store.readFile(metaPath)).toString('utf8')) as Record<string, unknown> | undefined;
+      const name = meta?.original_filename ?? meta?.filename;
+      return typeof name === 'string' && name !== '' && name !== filename ? name : null;
+    } catch {
+      return null;
+    }
   }
 
   /** One dataset sample for scoring: bytes, mm_per_px (meta key, else default) and the meta's shape. */

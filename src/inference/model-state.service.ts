@@ -6,7 +6,7 @@ import { ModelStore } from '../recipes/model-store';
 import { roiIndexGuess, sanitizeModelKey } from '../recipes/model-paths';
 import { FIT_RULE, InspectionDiagnostics } from './inspection-diagnostics.service';
 import { ArtifactQueryInput } from './inference.types';
-import { ModelArtifacts } from './model-artifacts.service';
+import { ModelArtifacts, Probe } from './model-artifacts.service';
 
 @Injectable()
 export class ModelStateService {
@@ -37,6 +37,8 @@ export class ModelStateService {
       calib,
       datasets: { role_id: input.roleId, roi_id: input.roiId, classes },
       request_id: input.requestId,
+      ...this.artifacts.provenance(probe),
+      ...refusedFields(probe),
     };
   }
 
@@ -64,6 +66,7 @@ export class ModelStateService {
     const listing = await this.store.listDataset(base);
     const okCount = listing.ok?.files.length ?? 0;
     this.diagnostics.event('state.response', input, {
+      ...this.artifacts.provenance(probe),
       fitted,
       has_calib: calibPresent,
       threshold,
@@ -84,11 +87,18 @@ export class ModelStateService {
       memory_fitted: fitted,
       calib_present: calibPresent,
       ...(corrupt.length > 0 ? { reason: 'corrupt_artifact', corrupt_artifacts: corrupt } : {}),
+      ...refusedFields(probe),
       request_id: input.requestId,
       recipe_id: input.recipeId,
       role_id: input.roleId,
       roi_id: input.roiId,
       model_key: input.modelKey,
+      ...this.artifacts.provenance(probe),
     };
   }
+}
+
+/** BDI_STRICT_RECIPES=1: what a fallback would have served (the model then reads as absent). */
+function refusedFields(probe: Probe): Record<string, unknown> {
+  return probe.refusedFallbacks.length > 0 ? { reason: 'model_not_found', refused_fallbacks: probe.refusedFallbacks } : {};
 }

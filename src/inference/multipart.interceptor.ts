@@ -65,14 +65,14 @@ export function parseMultipart(req: Request, limits: MultipartLimits): Promise<{
       if (closed && pending === 0 && !failed) resolve({ fields, files });
     };
     parser.on('field', (name, value, info) => {
-      if (info.valueTruncated) fail(new ApiError('payload_too_large', undefined, { field: name }));
+      if (info.valueTruncated) fail(tooLarge(name, limits.fieldSize));
       else addField(name, value);
     });
     parser.on('file', (name, stream, info) => {
       pending++;
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('limit', () => fail(new ApiError('payload_too_large', undefined, { field: name })));
+      stream.on('limit', () => fail(tooLarge(name, limits.fileSize)));
       stream.on('error', (error: Error) => fail(new ApiError('bad_request', `Multipart body could not be parsed: ${error.message}`)));
       stream.on('end', () => {
         pending--;
@@ -115,4 +115,12 @@ export class MultipartInterceptor implements NestInterceptor {
     }
     return next.handle();
   }
+}
+
+/** 413 that states the limit (BDI_MAX_UPLOAD_MB) and the field that exceeded it. */
+function tooLarge(field: string, limitBytes: number): ApiError {
+  return new ApiError('payload_too_large', `Payload too large: field '${field}' exceeds the limit of ${limitBytes} bytes (BDI_MAX_UPLOAD_MB)`, {
+    field,
+    limit_bytes: limitBytes,
+  });
 }

@@ -7,7 +7,9 @@ import type { MemoryArtifactRef } from '../engine/memory-cache';
 import type { InferOutput } from '../engine/pool-protocol';
 import { DatasetBase, DatasetLabel, ModelStore } from '../recipes/model-store';
 import { validateMmPerPx } from '../recipes/mm-per-px';
-import { MODEL_OR_POOL_FAILURES, MemoryRoute, itemErrorMessage, mapEngineError, memoryNotFitted } from './engine-errors';
+import { MODEL_OR_POOL_FAILURES, MemoryRoute, calibrationMissing, itemErrorMessage, mapEngineError, memoryNotFitted } from './engine-errors';
+import { checkShape } from './roi-shape';
+import { sampleDisplayName } from './unusable-samples';
 import { probeImage } from './image-probe';
 import { parseShape, withBoxFields } from './infer-wire';
 import { EngineRunOptions, INSPECTION_ENGINE, INTERACTIVE, InspectionEngine } from './inspection-engine';
@@ -33,6 +35,8 @@ export interface ScoredSample {
   output?: InferOutput;
   /** Set when this sample (not the model or the pool) failed. */
   error?: ApiError;
+  /** With `error`: the client's file name of the sample, when its meta kept it. */
+  originalName?: string | null;
 }
 
 @Injectable()
@@ -79,21 +83,37 @@ export class ScoringService {
     base: DatasetBase | null,
     work: ReadonlyArray<{ label: DatasetLabel; filename: string }>,
     model: ScoringModel,
-    options: { defaultMmPerPx: unknown; wantHeatmap: boolean; route: MemoryRoute; abortMessage: string; run: EngineRunOptions },
+    options: {
+      defaultMmPerPx: unknown;
+      wantHeatmap: boolean;
+      route: MemoryRoute;
+      abortMessage: string;
+      run: EngineRunOptions;
+      /** Called after each sample with the number scored so far (failed ones included). */
+      onScored?: (done: number) => void;
+    },
   ): Promise<ScoredSample[]> {
-    const { signal } = options.run;
-    return mapBounded(work, this.parallelism(), async ({ label, filename }) => {
+    const { signal, priority } = options.run;
+    // Progress is counted here, per sample; single inferences publish none.
+    const perSample: EngineRunOptions = { signal, priority };
+    const scoreOne = async ({ label, filename }: { label: DatasetLabel; filename: string }): Promise<ScoredSample> => {
       if (signal?.aborted) throw new ApiError('aborted', options.abortMessage);
       try {
         const sample = await this.artifacts.readSample(base as DatasetBase, label, filename, options.defaultMmPerPx);
-        const output = await this.scoreSample(model, sample, { wantHeatmap: options.wantHeatmap, route: options.route, run: options.run });
+        const output = await this.scoreSample(model, sample, { wantHeatmap: options.wantHeatmap, route: options.route, run: perSample });
         return { label, filename, sample, output };
       } catch (error) {
         if (signal?.aborted) throw new ApiError('aborted', options.abortMessage);
         const mapped = mapEngineError(error, options.route, this.store.root);
         if (MODEL_OR_POOL_FAILURES.has(mapped.code)) throw mapped;
-        return { label, filename, error: mapped };
+        return { label, filename, error: mapped, originalName: base ? await this.artifacts.originalName(base, label, filename) : null };
       }
+    };
+    let done = 0;
+    return mapBounded(work, this.parallelism(), async (item) => {
+      const scored = await scoreOne(item);
+      options.onScored?.(++done);
+      return scored;
     });
   }
 
@@ -120,15 +140,16 @@ export class ScoringService {
         shape_present: input.shape !== undefined && input.shape !== null && input.shape !== '',
       });
       this.diagnostics.event('infer.probe', input, { probe: this.diagnostics.probeFields(input, probe) });
+      this.artifacts.assertNoRefusedFallback(input, probe);
       if (!probe.memory.path || !probe.memory.stats) {
         await this.diagnostics.notFitted(input, probe, 'memory_missing');
-        throw memoryNotFitted('/infer');
+        throw memoryNotFitted('/infer', this.artifacts.lookedFor(input, probe, ['memory', 'index']));
       }
       if (calib.threshold === null) {
         this.diagnostics.event('infer.calibration_missing', input, { calib_path: calib.path });
-        throw new ApiError('calibration_missing', undefined, { calib_path: calib.path });
+        throw calibrationMissing(input, { calib_path: calib.path, ...this.artifacts.lookedFor(input, probe, ['calib']) });
       }
-      const shape = parseShape(input.shape);
+      const shape = checkShape(parseShape(input.shape), imageShape, this.config.inference.minMaskPixels);
       const threshold = calib.threshold;
       let output: InferOutput;
       try {
@@ -145,13 +166,18 @@ export class ScoringService {
       const score = Number.isFinite(output.score) ? output.score : 0;
       const decision = score >= threshold ? 'ng' : 'ok';
       const withHeatmap = input.includeHeatmap === true || (input.includeHeatmap === undefined && decision === 'ng');
-      const regions = (output.regions ?? []).map(withBoxFields);
+      // Regions are defects only on an NG part; on an OK part their count is still said, never hidden or shown as defects.
+      const found = (output.regions ?? []).map(withBoxFields);
+      const regions = decision === 'ng' ? found : [];
+      const provenance = this.artifacts.provenance(probe);
       this.diagnostics.event('infer.response', input, {
         elapsed_ms: elapsedMs(started),
         score,
         threshold,
         decision,
         n_regions: regions.length,
+        regions_above_area_threshold: found.length,
+        ...provenance,
         timings_ms: output.timings,
         memory_loaded: output.memoryLoaded,
       });
@@ -159,11 +185,13 @@ export class ScoringService {
         score,
         threshold,
         token_shape: output.tokenShape,
-        heatmap_png_base64: withHeatmap && output.heatmapPng ? Buffer.from(output.heatmapPng).toString('base64') : null,
+        heatmap_png_base64: withHeatmap && output.heatmapPngBase64 ? output.heatmapPngBase64 : null,
         regions,
         request_id: input.requestId,
         recipe_id: input.recipeId,
         decision,
+        regions_above_area_threshold: found.length,
+        ...provenance,
       };
     } catch (error) {
       this.diagnostics.error('infer.error', input, error, started);
@@ -175,11 +203,12 @@ export class ScoringService {
 
   async inferDataset(input: InferDatasetInput, run: EngineRunOptions = INTERACTIVE): Promise<Record<string, unknown>> {
     const probe = await this.artifacts.probe(input);
-    if (!probe.memory.path) throw memoryNotFitted('/infer_dataset');
+    this.artifacts.assertNoRefusedFallback(input, probe);
+    if (!probe.memory.path) throw memoryNotFitted('/infer_dataset', this.artifacts.lookedFor(input, probe, ['memory', 'index']));
     const calib = await this.artifacts.readCalib(probe.calib);
-    if (calib.threshold === null) throw new ApiError('calibration_missing', undefined, { calib_path: calib.path });
+    if (calib.threshold === null) throw calibrationMissing(input, { calib_path: calib.path, ...this.artifacts.lookedFor(input, probe, ['calib']) });
     const threshold = calib.threshold;
-    const base = await this.store.resolveDatasetBase(input.recipeId, input.roleId, input.roiId);
+    const base = await this.artifacts.datasetBase(input);
     const listing = await this.store.listDataset(base);
     const work: Array<{ label: DatasetLabel; filename: string }> = [];
     for (const label of input.labels) {
@@ -190,9 +219,16 @@ export class ScoringService {
       base,
       work,
       { memory: memoryRef(probe), threshold, scorePercentile: calib.scorePercentile, areaMm2Thr: calib.areaMm2Thr },
-      { defaultMmPerPx: input.defaultMmPerPx, wantHeatmap: input.includeHeatmap, route: '/infer_dataset', abortMessage: 'Dataset inference aborted', run },
+      {
+        defaultMmPerPx: input.defaultMmPerPx,
+        wantHeatmap: input.includeHeatmap,
+        route: '/infer_dataset',
+        abortMessage: 'Dataset inference aborted',
+        run,
+        onScored: (done) => run.onProgress?.({ phase: 'inference', done, total: work.length }),
+      },
     );
-    const items = scored.map(({ label, filename, sample, output, error }) => {
+    const items = scored.map(({ label, filename, sample, output, error, originalName }) => {
       const item: Record<string, unknown> = {
         label,
         filename,
@@ -204,13 +240,16 @@ export class ScoringService {
         error: null,
       };
       if (error) {
-        item.error = itemErrorMessage(error, filename);
+        item.error = itemErrorMessage(error, sampleDisplayName(filename, originalName ?? null));
       } else if (sample && output) {
+        const found = output.regions ?? [];
         item.mm_per_px = sample.mmPerPx;
         item.score = output.score;
-        item.regions = output.regions ?? [];
-        item.n_regions = (output.regions ?? []).length;
-        if (input.includeHeatmap && output.heatmapPng) item.heatmap_png_base64 = Buffer.from(output.heatmapPng).toString('base64');
+        item.decision = output.score >= threshold ? 'ng' : 'ok';
+        item.regions = item.decision === 'ng' ? found : [];
+        item.n_regions = (item.regions as unknown[]).length;
+        item.regions_above_area_threshold = found.length;
+        if (input.includeHeatmap && output.heatmapPngBase64) item.heatmap_png_base64 = output.heatmapPngBase64;
       }
       return item;
     });
@@ -224,6 +263,7 @@ export class ScoringService {
       n_total: items.length,
       n_errors: items.filter((i) => i.error !== null).length,
       items,
+      ...this.artifacts.provenance(probe),
     };
   }
 

@@ -7,7 +7,7 @@ import { ROOT_LOGGER } from '../common/logging/root-logger';
 import { runWithRequestContext } from '../common/request-context/request-context';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { JobTaskHandler } from './job-task-registry';
-import { JsonObject } from './job.types';
+import { JobProgress, JsonObject } from './job.types';
 
 /** A job the lifecycle moved to running, ready to execute. */
 export interface ClaimedJob {
@@ -23,6 +23,7 @@ export interface JobLifecycle {
   /** pending → running; null when the job is no longer pending (canceled, evicted) or cannot run. */
   claim(jobId: string): ClaimedJob | null | Promise<ClaimedJob | null>;
   succeed(jobId: string, result: JsonObject): void | Promise<void>;
+  progress(jobId: string, progress: JobProgress): void;
   fail(jobId: string, error: unknown): void | Promise<void>;
   /** running → timeout, at the deadline. */
   expire(jobId: string): void | Promise<void>;
@@ -153,7 +154,14 @@ export class JobRunner {
     this.running.set(job.id, { controller, deadline });
     const context = { requestId: job.requestId, path: `job:${job.id}`, legacyErrorKeys: false, startedAt: Date.now() };
     const work = runWithRequestContext(context, () =>
-      Promise.resolve().then(() => job.handler.run(job.payload, { signal: controller.signal, requestId: job.requestId, jobId: job.id })),
+      Promise.resolve().then(() => job.handler.run(job.payload, {
+        signal: controller.signal,
+        requestId: job.requestId,
+        jobId: job.id,
+        reportProgress: (progress) => {
+          if (!controller.signal.aborted) lifecycle.progress(job.id, progress);
+        },
+      })),
     );
     type Outcome = { ok: true; value: JsonObject } | { ok: false; error: unknown } | { ok: 'abandoned' };
     const settled: Promise<Outcome> = work.then(

@@ -3,7 +3,7 @@
 // names no feature type and every handler is typed end to end. JobTaskRegistry discovers the methods at boot; the
 // in-process runner and the BullMQ worker both run them through the same registry.
 import type { AppConfig } from '../config/app-config';
-import type { JsonObject } from './job.types';
+import type { JobProgress, JsonObject } from './job.types';
 
 /** Every task the service promises; the boot fails when one has no @OnJob handler. */
 export const JOB_TASK_NAMES = ['detect-objects', 'infer', 'fit-ok', 'infer-dataset', 'calibrate-dataset'] as const;
@@ -21,6 +21,8 @@ export interface JobRunContext {
   /** X-Request-Id of the request that created the job (or retried it). */
   requestId: string;
   jobId: string;
+  /** Publishes where the work stands (done/total within a phase); shown by GET /jobs/{id} and the monitor. */
+  reportProgress(progress: JobProgress): void;
 }
 
 /** `run`: JOBS_RUN_TIMEOUT_SECONDS; `long`: JOBS_LONG_RUN_TIMEOUT_SECONDS (fits and dataset passes). */

@@ -1,10 +1,11 @@
 // SQLite persistence of jobs (better-sqlite3, WAL). Owns every SQL statement and nothing else: the state machine
 // lives in JobsService, which passes the allowed source statuses of each transition so that every status change is a
 // conditional UPDATE and a late writer can never overwrite a terminal state.
+import { rethrowIfStorageFull } from '../common/errors/storage-full';
 import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { JobRecord, JobStatus, JobSummary, JsonObject, NewJob, TERMINAL_STATUSES } from './job.types';
+import { jobLabelsOf, JobLabels, JobRecord, JobStatus, JobSummary, JsonObject, NewJob, TERMINAL_STATUSES } from './job.types';
 
 interface JobRow {
   seq: number;
@@ -20,6 +21,8 @@ interface JobRow {
   idempotency_key: string | null;
   request_id: string;
   node: string | null;
+  /** JSON of the job's JobLabels (null for rows written before the column existed). */
+  labels: string | null;
 }
 
 interface FullJobRow extends JobRow {
@@ -44,6 +47,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   idempotency_key TEXT UNIQUE,
   request_id      TEXT    NOT NULL,
   fingerprint     TEXT    NOT NULL,
+  labels          TEXT,
   payload         TEXT    NOT NULL,
   result          TEXT,
   node            TEXT
@@ -53,7 +57,7 @@ CREATE INDEX IF NOT EXISTS jobs_finished_at ON jobs (finished_at) WHERE finished
 `;
 
 const SUMMARY_COLUMNS =
-  'seq, id, task, status, created_at, started_at, finished_at, error, error_code, retry_of, idempotency_key, request_id, node';
+  'seq, id, task, status, created_at, started_at, finished_at, error, error_code, retry_of, idempotency_key, request_id, labels, node';
 
 export interface ListQuery {
   status?: JobStatus;
@@ -79,7 +83,7 @@ export class JobRepository {
   private readonly statements: ReturnType<JobRepository['prepare']>;
   private readonly completeStatements = new Map<number, Database.Statement>();
 
-  constructor(dbPath: string) {
+  constructor(private readonly dbPath: string) {
     fs.mkdirSync(path.dirname(dbPath), { recursive: true });
     this.db = new Database(dbPath);
     this.db.pragma('journal_mode = WAL');
@@ -87,8 +91,9 @@ export class JobRepository {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
-    // Databases of versions before the node column.
+    // Databases created before the labels or node columns: added at the end (their summaries then read past the payload).
     const columns = this.db.prepare<[], { name: string }>(`PRAGMA table_info(jobs)`).all();
+    if (!columns.some((c) => c.name === 'labels')) this.db.exec(`ALTER TABLE jobs ADD COLUMN labels TEXT`);
     if (!columns.some((c) => c.name === 'node')) this.db.exec('ALTER TABLE jobs ADD COLUMN node TEXT');
     this.statements = this.prepare();
   }
@@ -97,8 +102,8 @@ export class JobRepository {
     const db = this.db;
     return {
       insert: db.prepare(
-        `INSERT INTO jobs (id, task, status, created_at, retry_of, idempotency_key, request_id, fingerprint, payload)
-         VALUES (@id, @task, 'pending', @createdAt, @retryOf, @idempotencyKey, @requestId, @fingerprint, @payload)`,
+        `INSERT INTO jobs (id, task, status, created_at, retry_of, idempotency_key, request_id, fingerprint, labels, payload)
+         VALUES (@id, @task, 'pending', @createdAt, @retryOf, @idempotencyKey, @requestId, @fingerprint, @labels, @payload)`,
       ),
       byId: db.prepare<[string], FullJobRow>(`SELECT * FROM jobs WHERE id = ?`),
       summaryById: db.prepare<[string], JobRow>(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE id = ?`),
@@ -125,12 +130,21 @@ export class JobRepository {
    * this stays correct even if several processes shared the database file.
    */
   createOrFind(job: NewJob): CreateOutcome {
+    try {
+      return this.createOrFindTx(job);
+    } catch (error) {
+      // SQLITE_FULL: the disk holding the database is full → 507 naming its directory; the transaction rolled back.
+      rethrowIfStorageFull(error, path.dirname(this.dbPath), Buffer.byteLength(JSON.stringify(job.payload)));
+    }
+  }
+
+  private createOrFindTx(job: NewJob): CreateOutcome {
     return this.db.transaction((): CreateOutcome => {
       if (job.idempotencyKey !== null) {
         const existing = this.statements.byKey.get(job.idempotencyKey);
         if (existing) return { created: false, job: toRecord(existing) };
       }
-      this.statements.insert.run({ ...job, payload: JSON.stringify(job.payload) });
+      this.statements.insert.run({ ...job, labels: JSON.stringify(jobLabelsOf(job.payload)), payload: JSON.stringify(job.payload) });
       const row = this.statements.byId.get(job.id);
       if (!row) throw new Error(`job ${job.id} vanished after insert`);
       return { created: true, job: toRecord(row) };
@@ -247,6 +261,7 @@ function toSummary(row: JobRow): JobSummary {
     idempotencyKey: row.idempotency_key,
     requestId: row.request_id,
     node: row.node,
+    labels: row.labels ? (JSON.parse(row.labels) as JobLabels) : {},
   };
 }
 

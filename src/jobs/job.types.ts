@@ -34,6 +34,31 @@ export interface JobSummary {
   requestId: string;
   /** The node that ran or is running the job (BDI_NODE_ID); null while pending. */
   node: string | null;
+  /** Who the work is for (from the payload), so lists can show it without reading payloads. */
+  labels: JobLabels;
+}
+
+/** The inspection context of a job's payload; absent keys were not in it (e.g. detect-objects). */
+export interface JobLabels {
+  recipeId?: string;
+  roleId?: string;
+  roiId?: string;
+}
+
+/** Labels of a stored payload: recipe_id, role_id, roi_id when they are strings. */
+export function jobLabelsOf(payload: JsonObject): JobLabels {
+  const labels: JobLabels = {};
+  if (typeof payload.recipe_id === 'string') labels.recipeId = payload.recipe_id;
+  if (typeof payload.role_id === 'string') labels.roleId = payload.role_id;
+  if (typeof payload.roi_id === 'string') labels.roiId = payload.roi_id;
+  return labels;
+}
+
+/** Where a running job stands, as its task reported it (in memory only: it describes work in this process). */
+export interface JobProgress {
+  phase: string;
+  done: number;
+  total: number;
 }
 
 export interface JobRecord extends JobSummary {

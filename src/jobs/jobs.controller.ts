@@ -13,8 +13,9 @@ import {
   JobResultResponse,
 } from './dto/job.response';
 import { ListJobsQuery } from './dto/list-jobs.query';
-import { JobSummary, JsonObject } from './job.types';
+import { JsonObject } from './job.types';
 import { JOBS_API, JobsApi } from './jobs-api';
+import { JobView } from './jobs.service';
 
 @ApiTags('jobs')
 @Controller('jobs')
@@ -159,7 +160,7 @@ function isoOrNull(epochMs: number | null): string | null {
   return epochMs === null ? null : iso(epochMs);
 }
 
-function toItem(job: JobSummary): JobItemResponse {
+function toItem(job: JobView): JobItemResponse {
   return {
     jobId: job.id,
     status: job.status,
@@ -171,5 +172,9 @@ function toItem(job: JobSummary): JobItemResponse {
     errorCode: job.errorCode,
     retryOf: job.retryOf,
     node: job.node,
+    recipeId: job.labels.recipeId ?? null,
+    roleId: job.labels.roleId ?? null,
+    roiId: job.labels.roiId ?? null,
+    progress: job.progress,
   };
 }

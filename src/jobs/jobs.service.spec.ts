@@ -9,23 +9,29 @@ import { canonicalJson } from './job-fingerprint';
 import { JobRepository } from './job.repository';
 import { JobRunner } from './job-runner';
 import { JOB_TASK_NAMES } from './job-task';
-import { JobTaskHandler, JobTaskRegistry } from './job-task-registry';
+import { JobRunContext, JobTaskHandler, JobTaskRegistry } from './job-task-registry';
 import { JobsService } from './jobs.service';
 import { MetricsService } from '../metrics/metrics.service';
 
 /** A task whose runs finish when the test says so. */
 class ManualTask implements JobTaskHandler<{ n: number }> {
   readonly name = 'manual';
-  readonly runs: Array<{ resolve: (v: Record<string, unknown>) => void; reject: (e: unknown) => void; signal: AbortSignal }> = [];
+  readonly runs: Array<{
+    resolve: (v: Record<string, unknown>) => void;
+    reject: (e: unknown) => void;
+    signal: AbortSignal;
+    context: JobRunContext;
+  }> = [];
   timeoutSeconds(): number {
     return 60;
   }
   validate(fields: Record<string, unknown>): { n: number } {
     if (typeof fields.n !== 'number') throw new ApiError('validation_error');
-    return { n: fields.n };
+    const labels = Object.fromEntries(['recipe_id', 'role_id', 'roi_id'].filter((k) => k in fields).map((k) => [k, fields[k]]));
+    return { n: fields.n, ...labels };
   }
-  run(_payload: { n: number }, context: { signal: AbortSignal }): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => this.runs.push({ resolve, reject, signal: context.signal }));
+  run(_payload: { n: number }, context: JobRunContext): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => this.runs.push({ resolve, reject, signal: context.signal, context }));
   }
 }
 
@@ -37,6 +43,7 @@ describe('JobsService', () => {
   let repository: JobRepository;
   let task: ManualTask;
   let service: JobsService;
+  let metrics: MetricsService;
   const config = { jobs: { ttlSeconds: 10, maxItems: 3, concurrency: 1, sweepIntervalSeconds: 1000 } } as AppConfig;
 
   function boot(): JobsService {
@@ -47,7 +54,8 @@ describe('JobsService', () => {
     registry.register(task);
     for (const name of JOB_TASK_NAMES) registry.register({ ...task, name, timeoutSeconds: () => 1, validate: (f) => f, run: async () => ({}) });
     const logger = pino({ level: 'silent' });
-    const s = new JobsService(repository, new JobRunner(config, logger), registry, config, { now: () => now }, logger, new MetricsService());
+    metrics = new MetricsService();
+    const s = new JobsService(repository, new JobRunner(config, logger), registry, config, { now: () => now }, logger, metrics);
     s.onApplicationBootstrap();
     return s;
   }
@@ -149,6 +157,45 @@ describe('JobsService', () => {
     const second = service.list({ limit: 2, cursor: first.nextCursor! });
     expect(second).toEqual({ items: [expect.objectContaining({ id: ids[0] })], nextCursor: null });
   });
+  it('shows the progress a running task reports, and none once the job finished', async () => {
+    const a = create(1);
+    await tick();
+    expect(service.get(a.id).progress).toBeNull();
+    task.runs[0].context.reportProgress({ phase: 'features', done: 3, total: 12 });
+    expect(service.get(a.id).progress).toEqual({ phase: 'features', done: 3, total: 12 });
+    expect(service.list({}).items[0].progress).toEqual({ phase: 'features', done: 3, total: 12 });
+    task.runs[0].resolve({ ok: 1 });
+    await tick();
+    expect(service.get(a.id)).toMatchObject({ status: 'done', progress: null });
+  });
+
+  it('labels jobs with the recipe, role and ROI of their payload', () => {
+    const job = service.create({
+      task: 'manual',
+      fields: { n: 1, recipe_id: 'r1', role_id: 'Inspection', roi_id: 'roi-2' } as never,
+      fieldsLocation: ['body'],
+      idempotencyKey: null,
+      requestId: 'req',
+    }).job;
+    expect(service.get(job.id).labels).toEqual({ recipeId: 'r1', roleId: 'Inspection', roiId: 'roi-2' });
+    expect(service.list({}).items[0].labels).toEqual({ recipeId: 'r1', roleId: 'Inspection', roiId: 'roi-2' });
+    expect(create(2).labels).toEqual({});
+  });
+
+  it('counts every job that reached a terminal state by task and status', async () => {
+    const a = create(1);
+    const b = create(2);
+    await tick();
+    task.runs[0].resolve({});
+    await tick();
+    await tick();
+    service.cancel(b.id);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/bdi_jobs_finished_total\{task="manual",status="done"\} 1\b/);
+    expect(text).toMatch(/bdi_jobs_finished_total\{task="manual",status="canceled"\} 1\b/);
+    expect(service.get(a.id).status).toBe('done');
+  });
+
 });
 
 describe('job cursor and fingerprint', () => {
@@ -160,4 +207,5 @@ describe('job cursor and fingerprint', () => {
   it('canonical JSON ignores key order', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(canonicalJson({ a: { c: null, d: [1, { x: 1, y: 2 }] }, b: 1 }));
   });
+
 });

@@ -14,7 +14,7 @@ import { payloadFingerprint } from './job-fingerprint';
 import { JobRepository } from './job.repository';
 import { ClaimedJob, JobLifecycle, JobRunner } from './job-runner';
 import { JobTaskRegistry } from './job-task-registry';
-import { JOB_STATUSES, JobRecord, JobStatus, JobSummary, JsonObject, RETRYABLE_STATUSES } from './job.types';
+import { JOB_STATUSES, JobProgress, JobRecord, JobStatus, JobSummary, JsonObject, RETRYABLE_STATUSES } from './job.types';
 import { JOBS_CLOCK, JobsClock } from './jobs.clock';
 import { MetricsService } from '../metrics/metrics.service';
 
@@ -39,14 +39,22 @@ export interface CreatedJob {
   replayed: boolean;
 }
 
+/** A job as the API shows it: the stored summary plus the progress of a running job. */
+export interface JobView extends JobSummary {
+  progress: JobProgress | null;
+}
+
 export interface JobPage {
-  items: JobSummary[];
+  items: JobView[];
   nextCursor: string | null;
 }
 
 @Injectable()
 export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicationBootstrap, OnModuleDestroy {
   private sweepTimer: NodeJS.Timeout | null = null;
+  /** Progress of the jobs running in this process (the last report of each; dropped when the job finishes). */
+  private readonly progressById = new Map<string, JobProgress>();
+  private readonly metrics: MetricsService;
 
   constructor(
     private readonly repository: JobRepository,
@@ -57,6 +65,7 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     metrics: MetricsService,
   ) {
+    this.metrics = metrics;
     runner.bind(this);
     metrics.gauge('bdi_jobs', 'Stored jobs by status', 'status', () => this.repository.countsByStatus());
   }
@@ -107,16 +116,21 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
       }
       return { job: outcome.job, replayed: true };
     }
+    this.logger.info({ jobId: outcome.job.id, task: input.task, ...outcome.job.labels }, 'job created');
     this.runner.enqueue(outcome.job.id);
     this.sweep();
     return { job: outcome.job, replayed: false };
   }
 
-  get(jobId: string): JobSummary {
+  get(jobId: string): JobView {
     this.sweepExpired();
     const job = this.repository.findSummary(jobId);
     if (!job) throw notFound(jobId);
-    return job;
+    return this.view(job);
+  }
+
+  private view(job: JobSummary): JobView {
+    return { ...job, progress: job.status === 'running' ? (this.progressById.get(job.id) ?? null) : null };
   }
 
   /** The task's result plus jobId; a job that is not done answers with the reason (checked in the original's order). */
@@ -136,7 +150,7 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
   }
 
   /** pending/running → canceled (and the work is aborted). Canceling a canceled job answers it unchanged. */
-  cancel(jobId: string): JobSummary {
+  cancel(jobId: string): JobView {
     this.sweepExpired();
     const changed = this.repository.complete(jobId, ['pending', 'running'], {
       status: 'canceled',
@@ -145,13 +159,14 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
       errorCode: 'job_canceled',
     });
     if (changed) {
+      this.finished(jobId);
       this.runner.abort(jobId, 'canceled');
       this.sweep();
     }
     const job = this.repository.findSummary(jobId);
     if (!job) throw notFound(jobId);
     if (job.status !== 'canceled') throw new ApiError('job_not_cancelable', undefined, { jobId, status: job.status });
-    return job;
+    return this.view(job);
   }
 
   /** A new job from a failed/canceled/timed-out job's stored request, linked to it by retryOf. */
@@ -174,6 +189,7 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
       retryOf: original.id,
       createdAt: this.clock.now(),
     });
+    this.logger.info({ jobId: outcome.job.id, task: original.task, retryOf: original.id, ...outcome.job.labels }, 'job created');
     this.runner.enqueue(outcome.job.id);
     this.sweep();
     return outcome.job;
@@ -183,7 +199,7 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
     const { limit, beforeSeq } = pageOf(query);
     this.sweepExpired();
     // One extra row tells whether another page exists without a COUNT.
-    return toPage(this.repository.list({ status: query.status, beforeSeq, limit: limit + 1 }), limit);
+    return toPage(this.repository.list({ status: query.status, beforeSeq, limit: limit + 1 }), limit, (job) => this.view(job));
   }
 
   jobsConnected(): boolean {
@@ -215,6 +231,7 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
       return null;
     }
     if (!this.repository.markRunning(jobId, this.clock.now(), this.config.jobs.nodeId)) return null;
+    this.logger.info({ jobId, task: job.task, waitedMs: this.clock.now() - job.createdAt, ...job.labels }, 'job started');
     // The stored payload is the one the task's parser produced at creation (validated once).
     return {
       id: job.id,
@@ -226,29 +243,53 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
   }
 
   succeed(jobId: string, result: JsonObject): void {
-    this.repository.complete(jobId, ['running'], { status: 'done', finishedAt: this.clock.now(), result });
+    if (this.repository.complete(jobId, ['running'], { status: 'done', finishedAt: this.clock.now(), result })) this.finished(jobId);
     this.sweep();
+  }
+
+  progress(jobId: string, progress: JobProgress): void {
+    const previous = this.progressById.get(jobId);
+    this.progressById.set(jobId, progress);
+    // Milestones only: a phase change and each quarter of a phase, not every image.
+    const quarter = (p: JobProgress | undefined) => (p && p.total > 0 ? Math.floor((4 * p.done) / p.total) : -1);
+    if (!previous || previous.phase !== progress.phase || quarter(previous) !== quarter(progress)) {
+      this.logger.info({ jobId, ...progress }, 'job progress');
+    }
+  }
+
+  /** A transition to a terminal state happened: count it, log it with its duration, forget the progress. */
+  private finished(jobId: string): void {
+    this.progressById.delete(jobId);
+    const job = this.repository.findSummary(jobId);
+    if (!job) return;
+    this.metrics.countJobFinished(job.task, job.status);
+    const durationMs = job.startedAt !== null && job.finishedAt !== null ? job.finishedAt - job.startedAt : null;
+    const fields = { jobId, task: job.task, status: job.status, durationMs, errorCode: job.errorCode ?? undefined, ...job.labels };
+    if (job.status === 'done' || job.status === 'canceled') this.logger.info(fields, `job ${job.status}`);
+    else this.logger.warn(fields, job.status === 'timeout' ? 'job timed out' : 'job failed');
   }
 
   fail(jobId: string, error: unknown): void {
     const failure = describeFailure(error);
     if (failure.code === 'internal_error') this.logger.error({ err: error, jobId }, 'job failed unexpectedly');
-    this.repository.complete(jobId, ['running'], {
+    const changed = this.repository.complete(jobId, ['running'], {
       status: 'failed',
       finishedAt: this.clock.now(),
       error: failure.message,
       errorCode: failure.code,
     });
+    if (changed) this.finished(jobId);
     this.sweep();
   }
 
   expire(jobId: string): void {
-    this.repository.complete(jobId, ['running'], {
+    const changed = this.repository.complete(jobId, ['running'], {
       status: 'timeout',
       finishedAt: this.clock.now(),
       error: TIMEOUT_MESSAGE,
       errorCode: 'job_timeout',
     });
+    if (changed) this.finished(jobId);
     this.sweep();
   }
 
@@ -295,8 +336,8 @@ export function pageOf(query: JobListQuery): { limit: number; beforeSeq: number 
 }
 
 /** `limit + 1` rows → the page and the cursor of the next one. */
-export function toPage(rows: JobSummary[], limit: number): JobPage {
-  const items = rows.slice(0, limit);
+export function toPage(rows: JobSummary[], limit: number, view: (job: JobSummary) => JobView): JobPage {
+  const items = rows.slice(0, limit).map(view);
   const nextCursor = rows.length > limit ? encodeJobCursor(items[items.length - 1].seq) : null;
   return { items, nextCursor };
 }

@@ -6,9 +6,10 @@ import { ROOT_LOGGER } from '../common/logging/root-logger';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { BUILTIN_BACKBONE_NAME, backboneDirectory, resolveBackboneManifest } from '../engine/backbone';
 import { ensureBuiltinBackbone } from '../engine/backbone/builtin-backbone';
-import { EngineError, PoolSaturatedError } from '../engine/engine-error';
+import { AbortedError, EngineError, PoolSaturatedError } from '../engine/engine-error';
 import { InferencePool, PoolBackboneInfo, PoolStats } from '../engine/pool';
 import type { TaskInput, TaskName, TaskOutput } from '../engine/pool-protocol';
+import type { TaskProgress } from '../engine/task-progress';
 import { EngineHealth, EngineHealthSource } from '../health/health-sources';
 import { MetricsService } from '../metrics/metrics.service';
 
@@ -21,6 +22,8 @@ export type PoolPriority = 'interactive' | 'background';
 export interface PoolRunOptions {
   signal?: AbortSignal;
   priority: PoolPriority;
+  /** Progress published by a long task (fit) from its worker. */
+  onProgress?: (progress: TaskProgress) => void;
 }
 
 /**
@@ -71,8 +74,14 @@ export class InferencePoolService implements OnModuleInit, OnApplicationShutdown
       const workers = await this.pool.warmUp();
       this.backbone = workers[0].backbone;
       this.logger.info(
-        { backbone: this.backbone.name, device: this.backbone.device, deviceReason: this.backbone.deviceReason, workers: workers.length },
-        'inference pool ready',
+        {
+          backbone: this.backbone.name,
+          device: this.backbone.device,
+          deviceReason: this.backbone.deviceReason,
+          workers: workers.length,
+          warmUpMs: workers.map((w) => Math.round(w.warmUpMs ?? 0)),
+        },
+        'inference pool ready (warm-up inference done in every worker)',
       );
     } catch (error) {
       // Without CUDA when it is required, the service must not start; any other backbone failure keeps the rest
@@ -120,16 +129,26 @@ export class InferencePoolService implements OnModuleInit, OnApplicationShutdown
     const background = options.priority === 'background';
     for (;;) {
       if (background) await this.waitForRoom(pool, options.signal);
+      const started = performance.now();
       try {
-        return await pool.run(task, input, { signal: options.signal });
+        const output = await pool.run(task, input, { signal: options.signal, onProgress: options.onProgress });
+        this.observe(task, output, started);
+        return output;
       } catch (error) {
         // An interactive request can take the freed slot between the wait and the run: a background run waits again.
         if (background && error instanceof PoolSaturatedError && !options.signal?.aborted) continue;
+        if (task === 'fit') this.metrics.observeFit((performance.now() - started) / 1000, error instanceof AbortedError ? 'aborted' : 'error');
         throw this.translate(error, task);
       } finally {
         this.wakeWaiters();
       }
     }
+  }
+
+  /** Stage timings of every inference and the duration of every fit, as the workers measured them. */
+  private observe(task: TaskName, output: unknown, started: number): void {
+    if (task === 'infer') this.metrics.observeStages((output as TaskOutput<'infer'>).timings);
+    else if (task === 'fit') this.metrics.observeFit((performance.now() - started) / 1000, 'ok');
   }
 
   private unavailable(): ApiError {

@@ -3,9 +3,19 @@
 import { randomBytes } from 'node:crypto';
 import { Dirent, promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { rethrowIfStorageFull } from '../common/errors/storage-full';
 
 export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
   const dir = path.dirname(target);
+  try {
+    await writeAndRename(dir, target, data);
+  } catch (error) {
+    rethrowIfStorageFull(error, dir, typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
+  }
+  await syncDirectory(dir);
+}
+
+async function writeAndRename(dir: string, target: string, data: Uint8Array | string): Promise<void> {
   await fsp.mkdir(dir, { recursive: true });
   const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   // (isAtomicTempName below must keep matching this name: the startup sweep relies on it.)
@@ -22,7 +32,6 @@ export async function writeFileAtomic(target: string, data: Uint8Array | string)
     await fsp.rm(temp, { force: true });
     throw error;
   }
-  await syncDirectory(dir);
 }
 
 /** fsync of a directory makes a rename durable; some filesystems refuse it, which is not an error here. */

@@ -25,6 +25,8 @@ import { PyFloat, pythonFloatRepr, pythonJsonDumps, pythonUtcIso } from './pytho
 import { DEFAULT_RECIPE } from './recipe-id';
 
 export type ArtifactKind = 'memory' | 'index' | 'calib';
+/** Where a read found an artifact: the recipe's own folder, or one of the original's read fallbacks. */
+export type ModelSource = 'recipe' | 'recipe_case_insensitive' | 'default_recipe' | 'legacy_layout';
 export type DatasetLabel = 'ok' | 'ng';
 export const DATASET_LABELS: readonly DatasetLabel[] = ['ok', 'ng'];
 
@@ -48,6 +50,8 @@ export interface ResolvedArtifact {
   expectedPath: string;
   /** First existing candidate, or null. */
   path: string | null;
+  /** Which candidate `path` is (null when not found). */
+  source: ModelSource | null;
   stats: FileStats | null;
   probed: Array<{ path: string; exists: boolean }>;
 }
@@ -135,25 +139,25 @@ export class ModelStore implements OnModuleInit {
   /** Each artifact is resolved on its own: recipe → case-insensitive recipe dir → default → flat legacy → dir legacy. */
   async resolveArtifact(ref: ModelRef, kind: ArtifactKind): Promise<ResolvedArtifact> {
     const expectedPath = this.artifactPath(ref, kind);
-    const candidates = [expectedPath];
+    const candidates: Array<{ path: string; source: ModelSource }> = [{ path: expectedPath, source: 'recipe' }];
     const fileName = `${baseName(ref.roleId, ref.roiId)}${SUFFIX[kind]}`;
     const mk = sanitizeModelKey(ref.modelKey);
     if (ref.recipeId !== DEFAULT_RECIPE) {
       const other = await this.caseInsensitiveRecipeDir(ref.recipeId);
-      if (other) candidates.push(path.join(this.root, 'recipes', other, mk, fileName));
-      candidates.push(path.join(this.root, 'recipes', DEFAULT_RECIPE, mk, fileName));
+      if (other) candidates.push({ path: path.join(this.root, 'recipes', other, mk, fileName), source: 'recipe_case_insensitive' });
+      candidates.push({ path: path.join(this.root, 'recipes', DEFAULT_RECIPE, mk, fileName), source: 'default_recipe' });
     }
     const role = legacySanitize(ref.roleId);
     const roi = legacySanitize(ref.roiId);
-    candidates.push(path.join(this.root, `${role}_${roi}${SUFFIX[kind]}`));
-    candidates.push(path.join(this.root, role, roi, LEGACY_DIR_FILE[kind]));
+    candidates.push({ path: path.join(this.root, `${role}_${roi}${SUFFIX[kind]}`), source: 'legacy_layout' });
+    candidates.push({ path: path.join(this.root, role, roi, LEGACY_DIR_FILE[kind]), source: 'legacy_layout' });
     const probed: ResolvedArtifact['probed'] = [];
     for (const candidate of candidates) {
-      const stats = await this.fileStats(candidate);
-      probed.push({ path: candidate, exists: stats !== null });
-      if (stats) return { kind, expectedPath, path: candidate, stats, probed };
+      const stats = await this.fileStats(candidate.path);
+      probed.push({ path: candidate.path, exists: stats !== null });
+      if (stats) return { kind, expectedPath, path: candidate.path, source: candidate.source, stats, probed };
     }
-    return { kind, expectedPath, path: null, stats: null, probed };
+    return { kind, expectedPath, path: null, source: null, stats: null, probed };
   }
 
   /** Dataset base: own → case-insensitive recipe dir → default → `<root>/datasets/<role>/<roi>` (raw ids, when safe). */
@@ -313,14 +317,25 @@ export class ModelStore implements OnModuleInit {
         roi_id: roiId,
         label,
         filename: name,
+        // The client's file name: every later message about this sample uses it (names are server-generated).
+        original_filename: sample.clientFileName ?? null,
         recipe_id: recipeId,
         created_at_utc: pythonUtcIso(nowMicros()),
       };
       for (const [key, value] of Object.entries(defaults)) if (!(key in meta)) meta[key] = value;
       // Meta first: the image is what makes a sample listed, so a crash between the two writes leaves an unlisted
       // meta rather than a listed image without its mm_per_px/shape.
-      await writeFileAtomic(path.join(dir, `${stemOf(name)}.json`), pythonJsonDumps(meta));
-      await writeFileAtomic(path.join(dir, name), sample.bytes);
+      try {
+        await writeFileAtomic(path.join(dir, `${stemOf(name)}.json`), pythonJsonDumps(meta));
+        await writeFileAtomic(path.join(dir, name), sample.bytes);
+      } catch (error) {
+        // All or nothing per request (e.g. the disk filled up half-way): remove what this request already stored.
+        for (const stored of [...saved, name]) {
+          await fsp.rm(path.join(dir, stored), { force: true });
+          await fsp.rm(path.join(dir, `${stemOf(stored)}.json`), { force: true });
+        }
+        throw error;
+      }
       saved.push(name);
     }
     return saved;
@@ -374,32 +389,40 @@ export class ModelStore implements OnModuleInit {
     const recipesDir = path.join(this.root, 'recipes');
     if (!(await this.isDirectory(recipesDir))) return null;
     // Sorted for a deterministic pick (the original used the filesystem's iteration order).
-    const entries = (await fsp.readdir(recipesDir, { withFileTypes: true }))
+    // Synchronous like lstatChain: on every /infer of a non-default recipe.
+    const entries = fs
+      .readdirSync(recipesDir, { withFileTypes: true })
       .filter((e) => e.isDirectory())
       .map((e) => e.name)
       .sort(compareCodePoints);
     return entries.find((name) => name.toLowerCase() === recipeId && name !== recipeId) ?? null;
   }
 
-  /** lstat of every component below the root; a symlink anywhere → unsafe_path; a missing component → null. */
+  /**
+   * lstat of every component below the root; a symlink anywhere → unsafe_path; a missing component → null.
+   * Synchronous on purpose: an /infer probes a dozen components, each an in-memory dentry lookup of a few µs, while
+   * the promise API costs more main-thread time per call than the syscall (promise, thread-pool hop, queued behind
+   * sharp's work in the same libuv pool) — it was the main thread's top self-time entry under load (issue 15).
+   */
   private async lstatChain(target: string): Promise<fs.Stats | null> {
     const relative = path.relative(this.root, this.inside(target));
-    if (relative === '') return fsp.lstat(this.root);
+    if (relative === '') return fs.lstatSync(this.root);
     let current = this.root;
-    let stats: fs.Stats | null = null;
+    let stats: fs.Stats | undefined;
     for (const part of relative.split(path.sep)) {
       current = path.join(current, part);
       try {
-        stats = await fsp.lstat(current);
+        stats = fs.lstatSync(current, { throwIfNoEntry: false });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+        if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
         throw error;
       }
+      if (stats === undefined) return null;
       if (stats.isSymbolicLink()) {
         throw new ApiError('unsafe_path', undefined, { path: path.relative(this.root, current) });
       }
     }
-    return stats;
+    return stats ?? null;
   }
 
   private inside(target: string): string {

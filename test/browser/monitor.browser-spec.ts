@@ -323,7 +323,8 @@ describeWithBrowser('jobs monitor page (/monitor)', () => {
     for (let y = 30; y < 45; y += 1) heat.fill(255, y * 96 + 40, y * 96 + 60);
     const heatmap = (await sharp(heat, { raw: { width: 96, height: 72, channels: 1 } }).png().toBuffer()).toString('base64');
     const job = { jobId: 'infer-job-1', status: 'done', task: 'infer', createdAt: '2026-01-01T00:00:00.000Z', startedAt: '2026-01-01T00:00:00.010Z', finishedAt: '2026-01-01T00:00:00.900Z', error: null };
-    const result = { score: 0.82, threshold: 0.61, decision: 'ng', token_shape: [32, 32], heatmap_png_base64: heatmap, regions: [{ bbox: [40, 30, 20, 15], area_px: 300, area_mm2: 12, contour: [], x: 40, y: 30, w: 20, h: 15 }], request_id: 'req-1', recipe_id: 'default', jobId: job.jobId };
+    // Score and threshold differ only in the fifth digit: the monitor must not round them to the same 0.2547.
+    const result = { score: 0.2547123, threshold: 0.25467, decision: 'ng', token_shape: [32, 32], heatmap_png_base64: heatmap, regions: [{ bbox: [40, 30, 20, 15], area_px: 300, area_mm2: 12, contour: [], x: 40, y: 30, w: 20, h: 15 }], request_id: 'req-1', recipe_id: 'default', jobId: job.jobId };
     let created: Record<string, unknown> | null = null;
     await page.route(
       (url) => url.pathname === '/jobs' || url.pathname.startsWith('/jobs/'),
@@ -360,8 +361,8 @@ describeWithBrowser('jobs monitor page (/monitor)', () => {
 
     await row(page, job.jobId).locator('button.backend-job-action', { hasText: 'Open result' }).click();
     await waitForText(page, '#ai-backend-job-status', `Backend job ${job.jobId}: result loaded`);
-    expect(await page.textContent('#ai-backend-result-decision')).toBe('Decision: NG | score 0.82 | threshold 0.61');
-    expect(await page.textContent('#ai-backend-jobs-detail')).toContain('score=0.82 | threshold=0.61 | decision=ng | regions=1 | requestId=req-1');
+    expect(await page.textContent('#ai-backend-result-decision')).toBe('Decision: NG | score 0.2547123 | threshold 0.25467');
+    expect(await page.textContent('#ai-backend-jobs-detail')).toContain('score=0.2547123 | threshold=0.25467 | decision=ng | regions=1 | requestId=req-1');
     expect(await page.locator('#ai-backend-result-list li').allTextContents()).toEqual(['Region 1: 20x15 px at (40, 30) | area 300 px | 12 mm²']);
     expect(await page.textContent('#ai-backend-result-image-note')).toContain('snapshot kept by this page');
     await page.locator('#ai-backend-result-canvas-box').screenshot({ path: path.join(SCREENSHOT_DIR, 'bdi-monitor-infer-result.png') });

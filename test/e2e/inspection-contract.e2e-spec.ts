@@ -212,7 +212,7 @@ describe('inspection contract (original tests and scenarios)', () => {
       fs.writeFileSync(path.join(t.modelsDir, 'recipes', 'memfit', 'Pattern', `${baseName('Master', 'Pattern')}_calib.json`), '{"threshold": 0.0}');
       const uncalibrated = await request(t.server).post('/infer_dataset').set('X-Recipe-Id', 'memfit').send({ role_id: 'Master', roi_id: 'Pattern' });
       expect(uncalibrated.status).toBe(400);
-      expect(uncalibrated.body.error).toBe('calibration_missing');
+      expect(uncalibrated.body.error).toMatch(/^calibration_missing: run \/calibrate_dataset or \/calibrate_ng for recipe 'memfit'/);
     });
 
     it('reports per-item errors and skips unknown labels', async () => {

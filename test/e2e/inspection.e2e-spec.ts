@@ -88,7 +88,8 @@ describe('inspection: a GUI session from samples to decisions', () => {
 
     const noCalib = await infer(await discPng({ seed: 300 }));
     expect(noCalib.status).toBe(400);
-    expect(noCalib.body).toMatchObject({ error: 'calibration_missing', code: 'calibration_missing', recipe_id: RECIPE });
+    expect(noCalib.body).toMatchObject({ code: 'calibration_missing', recipe_id: RECIPE });
+    expect(noCalib.body.error).toMatch(/^calibration_missing: run \/calibrate_dataset or \/calibrate_ng for recipe 'defaultlayout'/);
 
     const calib = await request(t.server)
       .post('/calibrate_dataset')
@@ -103,7 +104,11 @@ describe('inspection: a GUI session from samples to decisions', () => {
 
     const ok = await infer(await discPng({ seed: 301 }));
     expect(ok.status).toBe(200);
-    expect(Object.keys(ok.body)).toEqual(['score', 'threshold', 'token_shape', 'heatmap_png_base64', 'regions', 'request_id', 'recipe_id', 'decision']);
+    expect(Object.keys(ok.body)).toEqual([
+      'score', 'threshold', 'token_shape', 'heatmap_png_base64', 'regions', 'request_id', 'recipe_id', 'decision',
+      'regions_above_area_threshold', 'model_source', 'model_fallback', 'model_artifacts',
+    ]);
+    expect(ok.body).toMatchObject({ model_source: 'recipe', model_fallback: false });
     expect(ok.body.decision).toBe('ok');
     expect(ok.body.heatmap_png_base64).toBeNull();
 
@@ -136,7 +141,7 @@ describe('inspection: a GUI session from samples to decisions', () => {
     expect(dataset.status).toBe(200);
     expect(dataset.body).toMatchObject({ status: 'ok', n_total: 8, n_errors: 0, recipe_id: RECIPE, model_key: ROI });
     const item = dataset.body.items.find((i: { label: string }) => i.label === 'ng');
-    expect(Object.keys(item)).toEqual(['label', 'filename', 'mm_per_px', 'score', 'threshold', 'regions', 'n_regions', 'error', 'heatmap_png_base64']);
+    expect(Object.keys(item)).toEqual(['label', 'filename', 'mm_per_px', 'score', 'threshold', 'regions', 'n_regions', 'error', 'decision', 'regions_above_area_threshold', 'heatmap_png_base64']);
     for (const region of item.regions) expect(Object.keys(region)).toEqual(['bbox', 'area_px', 'area_mm2', 'contour']);
 
     const events = readDiagnostics(t.logDir).map((e) => e.event);

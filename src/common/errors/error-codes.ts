@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   not_found: { status: 404, message: 'Not Found' },
   method_not_allowed: { status: 405, message: 'Method Not Allowed' },
   payload_too_large: { status: 413, message: 'Payload too large' },
+  insufficient_storage: { status: 507, message: 'Not enough free space to store the result; free space and retry' },
   unsupported_media_type: { status: 415, message: 'Unsupported media type' },
   unauthorized: { status: 401, message: 'Missing or invalid API key' },
   internal_error: { status: 500, message: 'Internal server error' },
@@ -59,6 +60,7 @@ export const ERROR_CODES = {
   native_unavailable: { status: 500, message: 'A native component is not available' },
   worker_crashed: { status: 500, message: 'An inference worker crashed; it has been replaced' },
   aborted: { status: 409, message: 'Operation aborted' },
+  model_not_found: { status: 404, message: "No model of this recipe (BDI_STRICT_RECIPES=1 refuses fallbacks)" },
 
   // jobs (AI-MVP-compatible)
   invalid_image_payload: { status: 400, message: 'invalid image payload' },

@@ -7,6 +7,7 @@ import { currentRequestContext } from '../request-context/request-context';
 import { requestIdFrom } from '../request-context/request-id';
 import { ApiError, isCodedError, toApiError } from './api-error';
 import { ErrorCode } from './error-codes';
+import { insufficientStorage, isStorageFull } from './storage-full';
 
 /** The JSON error contract; inspection routes add error/request_id/recipe_id for the WPF GUI. */
 export interface ErrorBody {
@@ -56,8 +57,14 @@ function fromHttpException(exception: HttpException, req: Request): ApiError {
 
 function fromBodyParser(error: BodyParserError, req: Request): ApiError | undefined {
   switch (error.type) {
-    case 'entity.too.large':
-      return new ApiError('payload_too_large', undefined, { path: req.path });
+    case 'entity.too.large': {
+      const limit = (error as { limit?: unknown }).limit;
+      if (typeof limit !== 'number') return new ApiError('payload_too_large', undefined, { path: req.path });
+      return new ApiError('payload_too_large', `Payload too large: the body exceeds the limit of ${limit} bytes (1.4 × BDI_MAX_UPLOAD_MB)`, {
+        path: req.path,
+        limit_bytes: limit,
+      });
+    }
     case 'entity.parse.failed':
       return new ApiError('validation_error', undefined, {
         errors: [{ loc: ['body'], field: 'body', message: 'Body is not valid JSON' }],
@@ -84,6 +91,11 @@ function payloadRecipeId(req: Request): unknown {
 /** Maps anything thrown while serving a request to an ApiError; unknown errors become internal_error. */
 export function toContractError(exception: unknown, req: Request): { error: ApiError; unexpected: boolean } {
   if (exception instanceof ApiError) return { error: exception, unexpected: false };
+  // A write path that did not name its directory: still 507, never a generic 500.
+  if (isStorageFull(exception)) {
+    const file = (exception as { path?: unknown }).path;
+    return { error: insufficientStorage(typeof file === 'string' ? file : 'the models directory', null), unexpected: false };
+  }
   if (isCodedError(exception)) return { error: toApiError(exception), unexpected: exception.code === 'internal_error' };
   const parserError = typeof exception === 'object' && exception !== null ? fromBodyParser(exception as BodyParserError, req) : undefined;
   if (parserError) return { error: parserError, unexpected: false };
@@ -114,6 +126,8 @@ export function sendError(exception: unknown, req: Request, res: Response, logge
     res.end();
     return;
   }
+  // The request's log line (pino-http, at warn/error) names the code.
+  res.locals.errorCode = error.code;
   res.setHeader('X-Request-Id', requestId);
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   res.status(error.status).json(body);

@@ -5,7 +5,9 @@ export class HealthResponse {
   @ApiProperty({ enum: ['cpu', 'cuda'] }) device!: string;
   @ApiPropertyOptional({ example: 'cuda_not_available', description: 'Present when running on the CPU' })
   reason?: string;
-  @ApiPropertyOptional({ description: 'Why CUDA was not used, when it was requested' }) deviceDetail?: string;
+  @ApiProperty({ enum: ['cpu', 'cuda', 'auto'], description: 'BDI_DEVICE: the execution provider asked for' }) deviceRequested!: string;
+  @ApiPropertyOptional({ description: 'Why CUDA is not in use although it was asked for, or why the backbone did not load' })
+  deviceDetail?: string;
   @ApiProperty({ description: 'Backbone in use' }) model!: string;
   @ApiProperty() version!: string;
   @ApiProperty({ example: 'bdi-backend' }) service!: string;

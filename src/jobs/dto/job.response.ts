@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { TASK_PHASES } from '../../engine/task-progress';
 import { JOB_STATUSES } from '../job.types';
 
 export class JobAcceptedResponse {
@@ -9,6 +10,13 @@ export class JobAcceptedResponse {
   @ApiProperty() requestId!: string;
   @ApiPropertyOptional({ format: 'uuid', description: 'Only on POST /jobs/{id}/retry: the job this one retries' })
   retryOf?: string;
+}
+
+export class JobProgressResponse {
+  @ApiProperty({ enum: TASK_PHASES, example: 'features', description: 'features (fit: images through the backbone), coreset, artifacts, inference (dataset images scored), calibration' })
+  phase!: string;
+  @ApiProperty({ example: 37 }) done!: number;
+  @ApiProperty({ example: 156 }) total!: number;
 }
 
 export class JobItemResponse {
@@ -28,6 +36,16 @@ export class JobItemResponse {
   @ApiProperty({ nullable: true, type: String, description: 'The job this one retries' }) retryOf!: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'The node (BDI_NODE_ID) that ran or is running the job; null while pending' })
   node!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'recipe_id of the task payload (inspection tasks)' })
+  recipeId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'role_id of the task payload (inspection tasks)' }) roleId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'roi_id of the task payload (inspection tasks)' }) roiId!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: () => JobProgressResponse,
+    description: 'Where a running long task (fit-ok, infer-dataset, calibrate-dataset) stands; null otherwise',
+  })
+  progress!: JobProgressResponse | null;
 }
 
 export class JobResponse extends JobItemResponse {

@@ -3,7 +3,7 @@
 // create-or-find by idempotency key, conditional transitions (a terminal state is final), eviction.
 import Redis from 'ioredis';
 import type { Completion, CreateOutcome, ListQuery } from '../job.repository';
-import { JOB_STATUSES, JobRecord, JobStatus, JobSummary, JsonObject, NewJob, TERMINAL_STATUSES } from '../job.types';
+import { JOB_STATUSES, jobLabelsOf, JobLabels, JobProgress, JobRecord, JobStatus, JobSummary, JsonObject, NewJob, TERMINAL_STATUSES } from '../job.types';
 
 const NULL = '\u0000null';
 
@@ -16,7 +16,7 @@ end
 local seq = redis.call('INCR', P .. ':seq')
 local h = P .. ':job:' .. id
 redis.call('HSET', h, 'seq', seq, 'id', id, 'task', ARGV[4], 'status', 'pending', 'createdAt', ARGV[5], 'requestId', ARGV[6],
-  'fingerprint', ARGV[7], 'payload', ARGV[8])
+  'fingerprint', ARGV[7], 'payload', ARGV[8], 'labels', ARGV[10])
 if ARGV[9] ~= '' then redis.call('HSET', h, 'retryOf', ARGV[9]) end
 if key ~= '' then
   redis.call('HSET', h, 'idempotencyKey', key)
@@ -110,17 +110,18 @@ export class RedisJobStore {
       job.fingerprint,
       JSON.stringify(job.payload),
       job.retryOf ?? '',
+      JSON.stringify(jobLabelsOf(job.payload)),
     );
     const record = await this.find(id);
     if (!record) throw new Error(`job ${id} vanished right after its creation`);
     return { created: created === 1, job: record } as CreateOutcome;
   }
 
-  async find(id: string): Promise<JobRecord | null> {
+  async find(id: string): Promise<RedisJobRecord | null> {
     return toRecord(await this.redis.hgetall(this.key(id)));
   }
 
-  async findSummary(id: string): Promise<JobSummary | null> {
+  async findSummary(id: string): Promise<RedisJobRecord | null> {
     return this.find(id);
   }
 
@@ -136,10 +137,16 @@ export class RedisJobStore {
       result: completion.result ? JSON.stringify(completion.result) : null,
       error: completion.error ?? null,
       errorCode: completion.errorCode ?? null,
+      progress: null,
     });
   }
 
-  async list(query: ListQuery): Promise<JobSummary[]> {
+  /** The last progress a running job reported (kept in its record, so every node shows it). */
+  async setProgress(id: string, progress: JobProgress): Promise<void> {
+    await this.redis.hset(this.key(id), 'progress', JSON.stringify(progress));
+  }
+
+  async list(query: ListQuery): Promise<RedisJobRecord[]> {
     const set = query.status ? `${this.prefix}:st:${query.status}` : `${this.prefix}:all`;
     const max = query.beforeSeq !== undefined ? `(${query.beforeSeq}` : '+inf';
     const ids = await this.redis.zrevrangebyscore(set, max, '-inf', 'LIMIT', 0, query.limit);
@@ -147,7 +154,7 @@ export class RedisJobStore {
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.key(id));
     const rows = (await pipeline.exec()) ?? [];
-    return rows.map(([, row]) => toRecord(row as Record<string, string>)).filter((r): r is JobRecord => r !== null);
+    return rows.map(([, row]) => toRecord(row as Record<string, string>)).filter((r): r is RedisJobRecord => r !== null);
   }
 
   async sweep(cutoff: number, maxItems: number): Promise<number> {
@@ -174,7 +181,10 @@ function num(value: string | undefined): number | null {
   return value === undefined ? null : Number(value);
 }
 
-function toRecord(row: Record<string, string> | null): JobRecord | null {
+/** A stored record plus the progress its running node reported. */
+export type RedisJobRecord = JobRecord & { progress: JobProgress | null };
+
+function toRecord(row: Record<string, string> | null): RedisJobRecord | null {
   if (!row || row.id === undefined) return null;
   return {
     seq: Number(row.seq),
@@ -190,6 +200,8 @@ function toRecord(row: Record<string, string> | null): JobRecord | null {
     idempotencyKey: row.idempotencyKey ?? null,
     requestId: row.requestId,
     node: row.node ?? null,
+    labels: row.labels ? (JSON.parse(row.labels) as JobLabels) : {},
+    progress: row.status === 'running' && row.progress ? (JSON.parse(row.progress) as JobProgress) : null,
     fingerprint: row.fingerprint,
     payload: JSON.parse(row.payload) as JsonObject,
     result: row.result === undefined ? null : (JSON.parse(row.result) as JsonObject),

@@ -17,7 +17,7 @@ import { MetricsService } from '../../metrics/metrics.service';
 import { payloadFingerprint } from '../job-fingerprint';
 import { ClaimedJob, JobLifecycle, JobRunner } from '../job-runner';
 import { JobTaskRegistry } from '../job-task-registry';
-import { JobSummary, JsonObject, RETRYABLE_STATUSES } from '../job.types';
+import { JobProgress, JobSummary, JsonObject, RETRYABLE_STATUSES } from '../job.types';
 import { JOBS_CLOCK, JobsClock } from '../jobs.clock';
 import type { JobsApi } from '../jobs-api';
 import {
@@ -27,6 +27,7 @@ import {
   INTERRUPTED_MESSAGE,
   JobListQuery,
   JobPage,
+  JobView,
   TIMEOUT_MESSAGE,
   describeFailure,
   notFound,
@@ -62,7 +63,7 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(JOBS_CLOCK) private readonly clock: JobsClock,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
-    metrics: MetricsService,
+    private readonly metrics: MetricsService,
   ) {
     const { redisUrl, redisPrefix } = config.jobs;
     if (!redisUrl) throw new Error('RedisJobsService needs BDI_REDIS_URL');
@@ -152,7 +153,7 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
     });
   }
 
-  get(jobId: string): Promise<JobSummary> {
+  get(jobId: string): Promise<JobView> {
     return this.guard(async () => (await this.store.findSummary(jobId)) ?? throwNotFound(jobId));
   }
 
@@ -167,7 +168,7 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
     });
   }
 
-  cancel(jobId: string): Promise<JobSummary> {
+  cancel(jobId: string): Promise<JobView> {
     return this.guard(async () => {
       const changed = await this.store.complete(jobId, ['pending', 'running'], {
         status: 'canceled',
@@ -177,6 +178,7 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
       });
       if (changed) {
         // Whichever node runs it aborts it; a queued one is dropped from the queue (or skipped at claim).
+        await this.finished(jobId);
         await this.client.publish(this.abortChannel, jobId);
         await this.queue.remove(jobId).catch(() => 0);
         await this.sweep();
@@ -210,7 +212,7 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
 
   list(query: JobListQuery): Promise<JobPage> {
     const { limit, beforeSeq } = pageOf(query);
-    return this.guard(async () => toPage(await this.store.list({ status: query.status, beforeSeq, limit: limit + 1 }), limit));
+    return this.guard(async () => toPage(await this.store.list({ status: query.status, beforeSeq, limit: limit + 1 }), limit, viewOf));
   }
 
   jobsConnected(): boolean {
@@ -254,7 +256,10 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
   }
 
   async succeed(jobId: string, result: JsonObject): Promise<void> {
-    if (await this.store.complete(jobId, ['running'], { status: 'done', finishedAt: this.clock.now(), result })) this.counters.done += 1;
+    if (await this.store.complete(jobId, ['running'], { status: 'done', finishedAt: this.clock.now(), result })) {
+      this.counters.done += 1;
+      await this.finished(jobId);
+    }
     await this.sweep();
   }
 
@@ -267,13 +272,32 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
       error: failure.message,
       errorCode: failure.code,
     });
-    if (changed) this.counters.failed += 1;
+    if (changed) {
+      this.counters.failed += 1;
+      await this.finished(jobId);
+    }
     await this.sweep();
   }
 
   async expire(jobId: string): Promise<void> {
-    await this.store.complete(jobId, ['running'], { status: 'timeout', finishedAt: this.clock.now(), error: TIMEOUT_MESSAGE, errorCode: 'job_timeout' });
+    const changed = await this.store.complete(jobId, ['running'], { status: 'timeout', finishedAt: this.clock.now(), error: TIMEOUT_MESSAGE, errorCode: 'job_timeout' });
+    if (changed) await this.finished(jobId);
     await this.sweep();
+  }
+
+  progress(jobId: string, progress: JobProgress): void {
+    void this.store.setProgress(jobId, progress).catch(() => undefined);
+  }
+
+  /** A transition to a terminal state happened: count it and log it with its duration (as the SQLite service does). */
+  private async finished(jobId: string): Promise<void> {
+    const job = await this.store.findSummary(jobId);
+    if (!job) return;
+    this.metrics.countJobFinished(job.task, job.status);
+    const durationMs = job.startedAt !== null && job.finishedAt !== null ? job.finishedAt - job.startedAt : null;
+    const fields = { jobId, task: job.task, status: job.status, node: job.node, durationMs, errorCode: job.errorCode ?? undefined, ...job.labels };
+    if (job.status === 'done' || job.status === 'canceled') this.logger.info(fields, `job ${job.status}`);
+    else this.logger.warn(fields, job.status === 'timeout' ? 'job timed out' : 'job failed');
   }
 
   // ---- internals ------------------------------------------------------------------------------------------------
@@ -332,6 +356,10 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
       throw error;
     }
   }
+}
+
+function viewOf(job: JobSummary & { progress?: JobProgress | null }): JobView {
+  return { ...job, progress: job.progress ?? null };
 }
 
 function throwNotFound(jobId: string): never {

@@ -4,7 +4,7 @@ import type { TestApp } from './test-app';
 
 export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 export const TERMINAL = ['done', 'failed', 'canceled', 'timeout'];
-export const ITEM_KEYS = ['createdAt', 'error', 'errorCode', 'finishedAt', 'jobId', 'node', 'retryOf', 'startedAt', 'status', 'task'];
+export const ITEM_KEYS = ['createdAt', 'error', 'errorCode', 'finishedAt', 'jobId', 'node', 'progress', 'recipeId', 'retryOf', 'roiId', 'roleId', 'startedAt', 'status', 'task'];
 
 export type Body = Record<string, unknown>;
 

@@ -1,0 +1,180 @@
+// HTTP /infer as a client sees it: the real server (dist/src/main.js) in its own process, so the bench's client
+// does not share the server's main thread; one 448×448 ROI with the circle shape, heatmap and regions included.
+// Reports first-request latency (the first /infer after /health/ready), sequential p50/p99, req/s with 1/2/4/8
+// clients and the scaling ratio (8 clients ÷ 1). `--cpu-prof DIR` profiles the server's main thread (V8
+// --cpu-prof, whole server life, written at exit; the load phases dominate it) and reports its top self times.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { discPng, inferForm, latencyStats, type LatencyStats, type LoadPhase, loadPhase, progress, round, seedModel, sleep } from './bench-support';
+
+const ROI = 448;
+
+export interface HttpBenchOptions {
+  workers?: number;
+  /** Seconds per concurrency level. */
+  seconds?: number;
+  clients?: number[];
+  /** Directory for the server's main-thread .cpuprofile (node --cpu-prof). */
+  cpuProfDir?: string;
+  /** Extra server environment (BDI_BATCH_MAX, ...). */
+  env?: Record<string, string>;
+}
+
+export interface HttpBenchResult {
+  roi: [number, number];
+  cpus: number;
+  workers: number;
+  env: Record<string, string>;
+  loadAverage: number[];
+  /** Process start → /health/ready answers 200. */
+  readyAfterMs: number;
+  /** The first /infer after readiness (model load included; backbone already warm when warm-up runs). */
+  firstRequestMs: number;
+  sequential: LatencyStats;
+  concurrency: LoadPhase[];
+  /** req/s with the most clients ÷ req/s with one. */
+  scaling: number;
+  /** Top self-time entries of the server's main thread, when profiled. */
+  mainThreadProfile?: Array<{ function: string; url: string; selfMs: number; share: number }>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(base: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${base}/health/ready`);
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(20);
+  }
+  throw new Error('server not ready in time');
+}
+
+/** Self time per function of a V8 .cpuprofile, top `n`. */
+export function topSelfTime(profilePath: string, n = 12): NonNullable<HttpBenchResult['mainThreadProfile']> {
+  const prof = JSON.parse(fs.readFileSync(profilePath, 'utf8')) as {
+    nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const byId = new Map(prof.nodes.map((node) => [node.id, node]));
+  const self = new Map<string, { fn: string; url: string; us: number }>();
+  let total = 0;
+  prof.samples.forEach((id, i) => {
+    const node = byId.get(id);
+    const dt = prof.timeDeltas[i] ?? 0;
+    total += dt;
+    if (!node) return;
+    const fn = node.callFrame.functionName || '(anonymous)';
+    const url = node.callFrame.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/');
+    const key = `${fn}@${url}:${node.callFrame.lineNumber}`;
+    const entry = self.get(key) ?? { fn, url: url ? `${url}:${node.callFrame.lineNumber + 1}` : '', us: 0 };
+    entry.us += dt;
+    self.set(key, entry);
+  });
+  return [...self.values()]
+    .filter((e) => e.fn !== '(idle)')
+    .sort((a, b) => b.us - a.us)
+    .slice(0, n)
+    .map((e) => ({ function: e.fn, url: e.url, selfMs: round(e.us / 1000, 1), share: round(e.us / Math.max(1, total), 3) }));
+}
+
+export async function runHttpBench(options: HttpBenchOptions = {}): Promise<HttpBenchResult> {
+  const workers = options.workers ?? Math.max(1, os.availableParallelism());
+  const seconds = options.seconds ?? 8;
+  const levels = options.clients ?? [1, 2, 4, 8];
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bdi-bench-http-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env: Record<string, string> = { BDI_WORKERS: String(workers), BDI_MIN_OK_SAMPLES: '4', ...(options.env ?? {}) };
+  const repo = path.resolve(__dirname, '..', '..');
+  const args = [...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []), path.join(repo, 'dist', 'src', 'main.js')];
+  if (options.cpuProfDir) fs.mkdirSync(options.cpuProfDir, { recursive: true });
+  const before = options.cpuProfDir ? new Set(fs.readdirSync(options.cpuProfDir)) : new Set<string>();
+  const started = performance.now();
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: {
+      ...process.env,
+      BDI_MODELS_DIR: path.join(root, 'models'),
+      BDI_GUI_LOG_DIR: path.join(root, 'logs'),
+      BDI_CONFIG_FILE: '',
+      LOG_LEVEL: 'silent',
+      BDI_BACKEND_HOST: '127.0.0.1',
+      BDI_BACKEND_PORT: String(port),
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  try {
+    await waitReady(base, child, 120_000);
+    const readyAfterMs = performance.now() - started;
+    progress(`http: server ready after ${Math.round(readyAfterMs)} ms; seeding a model`);
+    await seedModel(base, ROI, 4);
+    const png = await discPng(ROI, 77, true);
+    const once = async (): Promise<{ ms: number; status: number }> => {
+      const t0 = performance.now();
+      const res = await fetch(`${base}/infer`, { method: 'POST', body: inferForm(png, ROI) });
+      await res.arrayBuffer();
+      return { ms: performance.now() - t0, status: res.status };
+    };
+    const firstRequestMs = (await once()).ms;
+    for (let i = 0; i < workers * 4; i++) await once(); // every worker has the memory loaded
+    const sequential: number[] = [];
+    for (let i = 0; i < 40; i++) sequential.push((await once()).ms);
+    const concurrency: LoadPhase[] = [];
+    for (const clients of levels) {
+      progress(`http: ${clients} client(s) for ${seconds} s`);
+      concurrency.push(await loadPhase(clients, seconds, once));
+    }
+    const first = concurrency[0]?.requestsPerSecond ?? 0;
+    const last = concurrency[concurrency.length - 1]?.requestsPerSecond ?? 0;
+    const result: HttpBenchResult = {
+      roi: [ROI, ROI],
+      cpus: os.availableParallelism(),
+      workers,
+      env,
+      loadAverage: os.loadavg().map((l) => round(l)),
+      readyAfterMs: round(readyAfterMs),
+      firstRequestMs: round(firstRequestMs),
+      sequential: latencyStats(sequential),
+      concurrency,
+      scaling: first > 0 ? round(last / first) : 0,
+    };
+    await stop(child);
+    if (options.cpuProfDir) {
+      const fresh = fs.readdirSync(options.cpuProfDir).filter((f) => f.endsWith('.cpuprofile') && !before.has(f));
+      if (fresh.length > 0) result.mainThreadProfile = topSelfTime(path.join(options.cpuProfDir, fresh[0]));
+    }
+    return result;
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** SIGTERM and wait: --cpu-prof writes its profile on a clean exit. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(15_000)]);
+}

@@ -1,0 +1,90 @@
+// Anomaly-map post-processing on the worker thread: upsample + blur, order statistics, 8-bit visual.
+#include "postprocess.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace bdi {
+namespace {
+inline int64_t reflect101(int64_t i, int64_t n) {
+  if (n == 1) return 0;
+  while (i < 0 || i >= n) i = i < 0 ? -i : 2 * n - 2 - i;
+  return i;
+}
+}  // namespace
+
+void upsampleBlur(const float *grid, int64_t gridH, int64_t gridW, const int32_t *xIndex, const double *xWeight, int64_t W,
+                  const int32_t *yIndex, const double *yWeight, int64_t H, const double *kernel, int64_t ksize, float *out) {
+  const int64_t half = (ksize - 1) / 2;
+  // Upsampled rows are produced on demand into a reflect-padded row, blurred horizontally into tmp.
+  std::vector<float> tmp((size_t)(W * H));
+  std::vector<double> padded((size_t)(W + 2 * half));
+  std::vector<float> row((size_t)W);
+  std::vector<double> acc((size_t)W);
+  std::vector<int64_t> colOf((size_t)(W + 2 * half));
+  for (int64_t i = 0; i < W + 2 * half; i++) colOf[i] = reflect101(i - half, W);
+  for (int64_t y = 0; y < H; y++) {
+    const float *r0 = grid + (int64_t)yIndex[y] * gridW;
+    const float *r1 = grid + std::min<int64_t>(yIndex[y] + 1, gridH - 1) * gridW;
+    const double fy = yWeight[y];
+    for (int64_t x = 0; x < W; x++) {
+      const int64_t c0 = xIndex[x];
+      const int64_t c1 = std::min<int64_t>(c0 + 1, gridW - 1);
+      const double fx = xWeight[x];
+      const double top = (double)r0[c0] * (1 - fx) + (double)r0[c1] * fx;
+      const double bottom = (double)r1[c0] * (1 - fx) + (double)r1[c1] * fx;
+      row[x] = (float)(top * (1 - fy) + bottom * fy);
+    }
+    for (int64_t i = 0; i < W + 2 * half; i++) padded[i] = row[colOf[i]];
+    // Tap-major loops (vectorisable); each pixel still sums its taps in kernel order starting from 0.
+    float *dst = tmp.data() + y * W;
+    for (int64_t x = 0; x < W; x++) acc[x] = 0;
+    for (int64_t t = 0; t < ksize; t++) {
+      const double kt = kernel[t];
+      const double *src = padded.data() + t;
+      for (int64_t x = 0; x < W; x++) acc[x] += kt * src[x];
+    }
+    for (int64_t x = 0; x < W; x++) dst[x] = (float)acc[x];
+  }
+  std::vector<const float *> rows((size_t)ksize);
+  for (int64_t y = 0; y < H; y++) {
+    for (int64_t t = 0; t < ksize; t++) rows[t] = tmp.data() + reflect101(y + t - half, H) * W;
+    float *dst = out + y * W;
+    for (int64_t x = 0; x < W; x++) acc[x] = 0;
+    for (int64_t t = 0; t < ksize; t++) {
+      const double kt = kernel[t];
+      const float *src = rows[t];
+      for (int64_t x = 0; x < W; x++) acc[x] += kt * (double)src[x];
+    }
+    for (int64_t x = 0; x < W; x++) dst[x] = (float)acc[x];
+  }
+}
+
+int64_t maskedValues(const float *heat, const uint8_t *mask, int64_t n, float *out) {
+  int64_t j = 0;
+  for (int64_t i = 0; i < n; i++) {
+    out[j] = heat[i];
+    j += mask[i] != 0;
+  }
+  return j;
+}
+
+void selectKth(float *a, int64_t n, int64_t k, float *kth, float *next) {
+  std::nth_element(a, a + k, a + n);
+  *kth = a[k];
+  *next = k + 1 < n ? *std::min_element(a + k + 1, a + n) : a[k];
+}
+
+void heatToGray(const float *heat, const uint8_t *mask, int64_t n, double mn, double mx, uint8_t *out) {
+  const double range = mx - mn;
+  for (int64_t i = 0; i < n; i++) {
+    if (mask[i] == 0) {
+      out[i] = 0;
+      continue;
+    }
+    double v = ((double)heat[i] - mn) / range;
+    v = v < 0 ? 0 : v > 1 ? 1 : v;
+    out[i] = (uint8_t)(int64_t)(v * 255 + 0.5);
+  }
+}
+}  // namespace bdi

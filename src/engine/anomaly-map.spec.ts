@@ -1,0 +1,67 @@
+// The native post-processing (upsample + blur, order statistics, 8-bit visual) against the TypeScript references
+// it replaced: tolerance 0 — heat maps, scores and gray levels are bit-identical.
+import { anomalyRegions, anomalyScore, buildAnomalyMap } from './anomaly-map';
+import { gaussianBlur } from './gaussian-blur';
+import { heatmapToGray } from './heatmap-png';
+import { letterboxGeometry } from './letterbox';
+import { percentile } from './percentile';
+import { findRegions } from './regions';
+import { buildRoiMask } from './roi-mask';
+import { createPrng } from './seeded-prng';
+import { tokenGridToCrop } from './token-map';
+import type { RoiShape } from './types';
+
+/** The pre-native per-pixel gray loop, verbatim. */
+function referenceGray(heat: Float32Array, mask: Uint8Array, mn: number, mx: number): Uint8Array {
+  const out = new Uint8Array(heat.length);
+  if (!(mx > mn)) return out;
+  for (let i = 0; i < heat.length; i++) {
+    if (mask[i] === 0) continue;
+    let v = (heat[i] - mn) / (mx - mn);
+    v = v < 0 ? 0 : v > 1 ? 1 : v;
+    out[i] = Math.trunc(v * 255 + 0.5);
+  }
+  return out;
+}
+
+const CASES: Array<{ w: number; h: number; grid: number; input: number; shape: RoiShape | null }> = [
+  { w: 448, h: 448, grid: 28, input: 448, shape: { kind: 'circle', cx: 224, cy: 224, r: 224 } },
+  { w: 301, h: 117, grid: 16, input: 224, shape: { kind: 'annulus', cx: 150, cy: 58, r: 50, r_inner: 20 } },
+  { w: 64, h: 200, grid: 14, input: 224, shape: { kind: 'rect', x: 5, y: 10, w: 40, h: 150 } },
+  { w: 37, h: 5, grid: 8, input: 112, shape: null },
+];
+
+describe('buildAnomalyMap (native) equals the TypeScript reference', () => {
+  it.each(CASES)('$w x $h crop, $grid x $grid grid', ({ w, h, grid, input, shape }) => {
+    const rng = createPrng(w * 1000 + h);
+    const distances = new Float32Array(grid * grid).map(() => rng.next() * 3);
+    distances[Math.floor(grid * grid * 0.4)] = 9; // one hot token: a region and a long upper tail
+    const letterbox = letterboxGeometry(w, h, input, input);
+    const map = buildAnomalyMap({ distances, gridH: grid, gridW: grid, letterbox, shape });
+
+    const heat = gaussianBlur(tokenGridToCrop(distances, grid, grid, letterbox), w, h, 1);
+    expect(Buffer.from(map.heat.buffer).equals(Buffer.from(heat.buffer))).toBe(true);
+    const mask = buildRoiMask(h, w, shape);
+    expect(Buffer.from(map.mask).equals(Buffer.from(mask))).toBe(true);
+
+    const inMask = Array.from(heat).filter((_, i) => mask[i] > 0);
+    for (const p of [0, 1, 37.5, 50, 99, 100]) expect(anomalyScore(map, p)).toBe(percentile(inMask, p));
+
+    const gray = heatmapToGray(map.heat, map.mask, map.valid);
+    const ref = referenceGray(heat, mask, percentile(inMask, 1), percentile(inMask, 99));
+    expect(Buffer.from(gray).equals(Buffer.from(ref))).toBe(true);
+    expect(gray.some((v) => v === 255)).toBe(true);
+
+    const options = { threshold: percentile(inMask, 97), areaMm2Thr: 0, mmPerPx: 1 };
+    const regions = anomalyRegions(map, options);
+    expect(regions.length).toBeGreaterThan(0);
+    expect(regions).toEqual(findRegions(heat, mask, w, h, options));
+  });
+
+  it('does not share state between maps of the same geometry', () => {
+    const letterbox = letterboxGeometry(50, 50, 112, 112);
+    const a = buildAnomalyMap({ distances: new Float32Array(64).fill(1), gridH: 8, gridW: 8, letterbox });
+    const b = buildAnomalyMap({ distances: new Float32Array(64).fill(2), gridH: 8, gridW: 8, letterbox });
+    expect([anomalyScore(a, 50), anomalyScore(b, 50)]).toEqual([1, 2]);
+  });
+});
