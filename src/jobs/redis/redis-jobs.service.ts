@@ -6,7 +6,7 @@
 // after BDI_JOBS_MAX_STALLED re-runs it ends failed/interrupted.
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Job, Queue, WaitingError, Worker } from 'bullmq';
-import Redis from 'ioredis';
+import Redis, { RedisOptions } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ApiError } from '../../common/errors/api-error';
@@ -48,7 +48,6 @@ interface QueuedJob {
 export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource, OnApplicationBootstrap, OnModuleDestroy {
   private readonly client: Redis;
   private readonly subscriber: Redis;
-  private readonly workerConnection: Redis;
   private readonly store: RedisJobStore;
   private readonly queue: Queue<QueuedJob>;
   private worker: Worker<QueuedJob> | null = null;
@@ -71,11 +70,10 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
     const failFast = { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: false };
     this.client = new Redis(redisUrl, failFast);
     this.subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
-    // BullMQ's worker blocks on its connection and must retry forever.
-    this.workerConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-    for (const c of [this.client, this.subscriber, this.workerConnection]) c.on('error', () => undefined);
+    // Connection errors surface as 503 queue_unavailable and /health; an unhandled 'error' event must not crash the node.
+    for (const c of [this.client, this.subscriber]) c.on('error', () => undefined);
     this.store = new RedisJobStore(this.client, redisPrefix);
-    this.queue = new Queue<QueuedJob>(QUEUE, { connection: new Redis(redisUrl, failFast), prefix: `${redisPrefix}:bull` });
+    this.queue = new Queue<QueuedJob>(QUEUE, { connection: { ...redisOptions(redisUrl), enableOfflineQueue: false }, prefix: `${redisPrefix}:bull` });
     this.queue.on('error', () => undefined);
     this.abortChannel = `${redisPrefix}:abort`;
     runner.bind(this);
@@ -97,14 +95,17 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
     const { concurrency, lockMs, maxStalled } = this.config.jobs;
     if (concurrency > 0) {
       this.worker = new Worker<QueuedJob>(QUEUE, (job, token) => this.process(job, token), {
-        connection: this.workerConnection,
+        // BullMQ owns this connection; its worker blocks on it and must retry forever.
+        connection: { ...redisOptions(this.config.jobs.redisUrl as string), maxRetriesPerRequest: null },
         prefix: `${this.config.jobs.redisPrefix}:bull`,
         concurrency,
         lockDuration: lockMs,
         stalledInterval: lockMs,
         maxStalledCount: maxStalled,
       });
-      this.worker.on('error', (error) => this.logger.warn({ err: error }, 'BullMQ worker error'));
+      this.worker.on('error', (error) => {
+        if (!this.closing) this.logger.warn({ err: error }, 'BullMQ worker error');
+      });
       // A job whose node died more often than BDI_JOBS_MAX_STALLED: failed/interrupted, never left running.
       this.worker.on('failed', (job) => {
         if (job) void this.interrupted(job.data.id);
@@ -120,7 +121,7 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
     this.runner.stop();
     await this.worker?.close().catch(() => undefined);
     await this.queue.close().catch(() => undefined);
-    for (const c of [this.subscriber, this.workerConnection, this.client]) c.disconnect();
+    for (const c of [this.subscriber, this.client]) c.disconnect();
   }
 
   // ---- HTTP operations (JobsApi) --------------------------------------------------------------------------------
@@ -360,6 +361,19 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
 
 function viewOf(job: JobSummary & { progress?: JobProgress | null }): JobView {
   return { ...job, progress: job.progress ?? null };
+}
+
+/** ioredis options of a redis:// URL, for the connections BullMQ creates and closes itself. */
+function redisOptions(url: string): RedisOptions {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 6379,
+    db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
 }
 
 function throwNotFound(jobId: string): never {
