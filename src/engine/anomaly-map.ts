@@ -4,17 +4,16 @@ import { encodeGrayPng, heatmapToGray } from './heatmap-png';
 import { PercentileSelector } from './percentile';
 import { findRegions, type RegionOptions } from './regions';
 import { loadNativeAddon } from './native-addon';
-import { buildRoiMask } from './roi-mask';
+import { sharedRoiMask } from './roi-mask';
 import { cropTaps, type Taps } from './token-map';
 import type { Letterbox, Region, RoiShape } from './types';
 
 export const BLUR_SIGMA = 1;
 const BLUR_KERNEL = gaussianKernel(kernelSizeForSigma(BLUR_SIGMA), BLUR_SIGMA);
 
-/** A worker sees the same few crop geometries and ROI shapes over and over: taps and masks are memoised. */
+/** A worker sees the same few crop geometries over and over: taps are memoised (masks too, in roi-mask.ts). */
 const MEMO_MAX = 16;
 const tapsMemo = new Map<string, { xs: Taps; ys: Taps }>();
-const maskMemo = new Map<string, Uint8Array>();
 
 function memo<T>(store: Map<string, T>, key: string, make: () => T): T {
   let value = store.get(key);
@@ -56,8 +55,7 @@ export function buildAnomalyMap(input: AnomalyMapInput): AnomalyMap {
   const height = box.sourceHeight;
   const { xs, ys } = memo(tapsMemo, JSON.stringify([input.gridH, input.gridW, box]), () => cropTaps(input.gridH, input.gridW, box));
   const heat = loadNativeAddon().upsampleBlur(input.distances, input.gridH, input.gridW, xs.index, xs.weight, ys.index, ys.weight, BLUR_KERNEL);
-  // An invalid shape throws in buildRoiMask and is not memoised.
-  const mask = memo(maskMemo, JSON.stringify([height, width, input.shape ?? null]), () => buildRoiMask(height, width, input.shape ?? null));
+  const mask = sharedRoiMask(height, width, input.shape ?? null);
   return { heat, mask, width, height, valid: new PercentileSelector(loadNativeAddon().maskedValues(heat, mask), { copy: false }) };
 }
 

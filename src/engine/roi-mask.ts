@@ -87,3 +87,31 @@ export function buildRoiMask(height: number, width: number, shape: RoiShape | Re
   }
   return mask.fill(255);
 }
+
+/** Masks of the same few crop sizes and ROI shapes recur on every request: memoised (read-only results). */
+const MEMO_MAX = 16;
+const memo = new Map<string, { mask: Uint8Array; inside: number }>();
+
+function memoised(height: number, width: number, shape: RoiShape | Record<string, unknown> | null | undefined): { mask: Uint8Array; inside: number } {
+  const key = JSON.stringify([height, width, shape ?? null]);
+  let entry = memo.get(key);
+  if (entry === undefined) {
+    const mask = buildRoiMask(height, width, shape); // an invalid shape throws and is not memoised
+    let inside = 0;
+    for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) inside++;
+    entry = { mask, inside };
+    if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value as string);
+    memo.set(key, entry);
+  }
+  return entry;
+}
+
+/** buildRoiMask, memoised: the returned mask is shared and must not be modified. */
+export function sharedRoiMask(height: number, width: number, shape: RoiShape | Record<string, unknown> | null | undefined): Uint8Array {
+  return memoised(height, width, shape).mask;
+}
+
+/** Pixels inside the mask buildRoiMask would draw (memoised). */
+export function roiMaskPixels(height: number, width: number, shape: RoiShape | Record<string, unknown> | null | undefined): number {
+  return memoised(height, width, shape).inside;
+}

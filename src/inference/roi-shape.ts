@@ -2,7 +2,7 @@
 // least BDI_MIN_MASK_PIXELS pixels. The original ignored unknown kinds (whole crop) and scored empty masks as 0.
 import { ApiError } from '../common/errors/api-error';
 import { roundHalfEven } from '../engine/letterbox';
-import { AA_FRINGE_PX, buildRoiMask } from '../engine/roi-mask';
+import { AA_FRINGE_PX, roiMaskPixels } from '../engine/roi-mask';
 import type { ParsedShape } from './inference.types';
 
 const NUMERIC_FIELDS: Record<string, readonly string[]> = {
@@ -30,11 +30,10 @@ export function checkShape(shape: ParsedShape, crop: { width: number; height: nu
     const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
     if (!Number.isFinite(number)) throw invalid(`shape.${key} must be a finite number, got ${JSON.stringify(value) ?? String(value)}`, { key });
   }
-  // The common case (a disc or rectangle well inside the crop) is settled without drawing the mask on the main thread.
+  // The common case (a disc or rectangle well inside the crop) is settled without drawing the mask on the main thread;
+  // otherwise the count is memoised per crop size and shape.
   if (surelyKeeps(kind, fields, crop) >= minPixels) return shape;
-  const mask = buildRoiMask(crop.height, crop.width, shape);
-  let inside = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i] !== 0) inside++;
+  const inside = roiMaskPixels(crop.height, crop.width, shape);
   if (inside === 0) {
     throw invalid(`The ${kind} does not overlap the ${crop.width}x${crop.height} crop: no pixel would be inspected`, { mask_pixels: 0, crop: [crop.width, crop.height] });
   }
