@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, Headers, HttpCode, Post, Query, Res, StreamableFile, UploadedFiles, UseInterceptors, Body } from '@nestjs/common';
-import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { UPLOAD_BODY } from '../common/openapi/multipart-bodies';
 import type { Response } from 'express';
 import { FieldReader, UploadedPart } from '../inference/form-fields';
 import { MultipartInterceptor } from '../inference/multipart.interceptor';
@@ -31,6 +32,7 @@ export class DatasetsController {
   @UseInterceptors(MultipartInterceptor)
   @ApiConsumes('multipart/form-data')
   @ApiOperation({ summary: 'Store OK samples (images[] + optional metas[] JSON, one per image)' })
+  @ApiBody({ schema: UPLOAD_BODY })
   uploadOk(@Body() body: Record<string, unknown>, @UploadedFiles() files: UploadedPart[], @Headers('x-recipe-id') header?: string) {
     return this.upload('ok', body, files, header);
   }
@@ -40,6 +42,7 @@ export class DatasetsController {
   @UseInterceptors(MultipartInterceptor)
   @ApiConsumes('multipart/form-data')
   @ApiOperation({ summary: 'Store NG samples (images[] + optional metas[] JSON, one per image)' })
+  @ApiBody({ schema: UPLOAD_BODY })
   uploadNg(@Body() body: Record<string, unknown>, @UploadedFiles() files: UploadedPart[], @Headers('x-recipe-id') header?: string) {
     return this.upload('ng', body, files, header);
   }

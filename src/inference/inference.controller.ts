@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query, UploadedFiles, UseInterceptors, Inject } from '@nestjs/common';
-import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { INFER_BODY } from '../common/openapi/multipart-bodies';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { currentRequestId, enterRecipe } from '../recipes/recipe-context';
 import { FieldReader, requireJsonObject, UploadedPart } from './form-fields';
@@ -55,6 +56,7 @@ export class InferenceController {
   @UseInterceptors(MultipartInterceptor)
   @ApiConsumes('multipart/form-data')
   @ApiOperation({ summary: 'Score one ROI crop: score, threshold, decision, heatmap (NG or include_heatmap), regions' })
+  @ApiBody({ schema: INFER_BODY })
   infer(@Body() body: Fields, @UploadedFiles() files: UploadedPart[], @Headers('x-recipe-id') header?: string) {
     const reader = new FieldReader(body ?? {}, 'body', files ?? []);
     const scope = { recipeId: enterRecipe(reader.optionalString('recipe_id'), header), requestId: currentRequestId() };
