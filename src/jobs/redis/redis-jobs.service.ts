@@ -119,6 +119,8 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
     this.closing = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.runner.stop();
+    // Closing while BullMQ is still connecting would make its connection emit an unhandled 'Connection is closed'.
+    await Promise.all([this.queue.waitUntilReady(), this.worker?.waitUntilReady()].map((p) => p?.catch(() => undefined)));
     await this.worker?.close().catch(() => undefined);
     await this.queue.close().catch(() => undefined);
     for (const c of [this.subscriber, this.client]) c.disconnect();
