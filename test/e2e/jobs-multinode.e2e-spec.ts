@@ -14,6 +14,8 @@ import { freePort, startRedis, TestRedis } from './support/redis-server';
 
 const ENTRY = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 const LOCK_MS = 1500;
+/** Every process started, ready or not, so afterAll kills them even when a boot failed. */
+const spawned: ChildProcess[] = [];
 
 interface Node {
   id: string;
@@ -44,6 +46,7 @@ async function startNode(id: string, redis: TestRedis, root: string): Promise<No
     },
     stdio: 'ignore',
   });
+  spawned.push(child);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -83,7 +86,7 @@ describe('jobs on Redis across three service processes', () => {
   }, 90_000);
 
   afterAll(async () => {
-    for (const node of nodes) if (node.process.exitCode === null) node.process.kill('SIGKILL');
+    for (const child of spawned) if (child.exitCode === null) child.kill('SIGKILL');
     await redis?.stop();
     fs.rmSync(root, { recursive: true, force: true });
   });

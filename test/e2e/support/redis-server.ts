@@ -30,6 +30,12 @@ export async function startRedis(port?: number): Promise<TestRedis> {
   const child = spawn('redis-server', ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: 'ignore',
   });
+  // A jest worker that exits without afterAll (forced exit) must not leave the server behind.
+  const killOnExit = (): void => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   const url = `redis://127.0.0.1:${chosen}/0`;
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -44,7 +50,10 @@ export async function startRedis(port?: number): Promise<TestRedis> {
     } catch {
       probe.disconnect();
     }
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start on port ${chosen}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      killOnExit();
+      throw new Error(`redis-server did not start on port ${chosen}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return {
