@@ -4,6 +4,8 @@ import type { BackboneInfo, DeviceRequest } from './backbone';
 import type { DetectInput, DetectOutput } from './detection/detect-task';
 import type { ErrorEnvelope } from './error-envelope';
 import type { MemoryArtifactRef } from './memory-cache';
+import type { DetectorProfile } from './profile/detector-profile';
+import type { TuningOptions, TuningReport } from './tuning/tune-profile';
 import type { Letterbox, PatchFeatures, Region, RoiShape, StageTimings } from './types';
 
 /** Fixed per pool; handed to every worker as Piscina workerData. */
@@ -47,6 +49,10 @@ export interface FitInput {
   onImageError?: 'fail' | 'skip';
   /** Also return the .npz and FAISS index bytes, so the caller only writes files. */
   encodeArtifacts?: boolean;
+  /** How to look at the images; absent: the backbone's baseline profile, or the tuned one with `tune`. */
+  profile?: DetectorProfile;
+  /** Choose the profile from these images first (synthetic defects on held-out OK images); the seed is `seed`. */
+  tune?: Omit<TuningOptions, 'seed'>;
 }
 export interface FitImageError {
   name: string;
@@ -68,6 +74,10 @@ export interface FitOutput {
   /** Covering radius of the coreset in the projected selection space. */
   coverRadius: number;
   errors: FitImageError[];
+  /** The profile the memory was built with (stored in the npz metadata). */
+  profile: DetectorProfile;
+  /** What tuning measured and chose (also in the npz metadata), when it ran. */
+  tuning?: TuningReport;
   npzBytes?: Uint8Array;
   indexBytes?: Uint8Array;
   timingsMs: { decode: number; backbone: number; coreset: number; total: number };
@@ -83,6 +93,8 @@ export interface InferInput {
   areaMm2Thr: number;
   mmPerPx: number;
   wantHeatmap: boolean;
+  /** Also return the raw anomaly map (evaluation: pixel metrics without a second backbone pass). */
+  returnMap?: boolean;
 }
 export interface InferOutput {
   score: number;
@@ -90,6 +102,8 @@ export interface InferOutput {
   /** 8-bit grayscale PNG, crop size, base64-encoded in the worker: the wire form, kept off the main thread. */
   heatmapPngBase64?: string;
   regions?: Region[];
+  /** The blurred anomaly map in crop pixels, [height, width] row-major, when returnMap was set. */
+  map?: { heat: Float32Array; width: number; height: number };
   /** knn includes loading the memory on a cache miss (see memoryLoaded). */
   timings: StageTimings;
   memoryLoaded: boolean;

@@ -13,7 +13,8 @@ import { BUILTIN_BACKBONE_NAME } from './manifest-location';
 import { OnnxGraphBuilder } from './onnx-graph-builder';
 import { createPrng, type Prng } from '../seeded-prng';
 
-export const DEFAULT_BACKBONE_GENERATOR_VERSION = 1;
+// 2: each family is its own raw output; weights and noise floors are applied after the backbone (profile/).
+export const DEFAULT_BACKBONE_GENERATOR_VERSION = 2;
 /** Fixed by the architecture: three stride-2 stages. */
 export const DEFAULT_BACKBONE_PATCH_STRIDE = 8;
 
@@ -50,6 +51,12 @@ export interface CnnBranchOptions {
   floor: number;
 }
 
+export interface ToneBranchOptions {
+  weight: number;
+  /** Absolute norm floor: tone values are in units of the crop's own luminance spread (≈ N(0, 1) on a crop). */
+  floor: number;
+}
+
 export interface DefaultBackboneOptions {
   seed: number;
   inputWidth: number;
@@ -57,6 +64,7 @@ export interface DefaultBackboneOptions {
   pixel: PixelBranchOptions;
   gabor: GaborBranchOptions;
   cnn: CnnBranchOptions;
+  tone: ToneBranchOptions;
 }
 
 // Chosen by the MTD ablations in docs/quality.md: Gabor energy (8 orientations) carries the signal; equal-weight
@@ -69,6 +77,7 @@ export const DEFAULT_BACKBONE_OPTIONS: DefaultBackboneOptions = {
   pixel: { weight: 0.1, level: 1, overlap: 1, floor: 0.01 },
   gabor: { weight: 1, orientations: 8, levels: [1, 2], wavelength: 4, kernelSize: 9, aspect: 0.7, floor: 0.01 },
   cnn: { weight: 0, channels: [32, 64, 128], colour: true, floor: 0.001 },
+  tone: { weight: 0.5, floor: 1 },
 };
 
 export type DeepPartial<T> = {
@@ -84,6 +93,7 @@ export function resolveDefaultBackboneOptions(overrides: DeepPartial<DefaultBack
     pixel: { ...d.pixel, ...overrides.pixel },
     gabor: { ...d.gabor, ...overrides.gabor },
     cnn: { ...d.cnn, ...overrides.cnn },
+    tone: { ...d.tone, ...overrides.tone },
   };
   validate(options);
   return options;
@@ -100,7 +110,8 @@ export function defaultBackboneDim(o: DefaultBackboneOptions): number {
   const pixel = o.pixel.weight > 0 ? (f(o.pixel.level) + 2 * o.pixel.overlap) ** 2 : 0;
   const gabor = o.gabor.weight > 0 ? o.gabor.orientations * o.gabor.levels.length : 0;
   const cnn = o.cnn.weight > 0 ? o.cnn.channels[2] : 0;
-  return pixel + gabor + cnn;
+  const tone = o.tone.weight > 0 ? TONE_CHANNELS : 0;
+  return pixel + gabor + cnn + tone;
 }
 
 export function buildDefaultBackbone(
@@ -113,27 +124,36 @@ export function buildDefaultBackbone(
   // x in [0, 1] (the manifest scales by 1/255); all other normalisation lives in the graph.
   const x = g.input('image', [1, 3, 'height', 'width']);
   const luma = g.op('Conv', [x, g.floats('luma', [0.299, 0.587, 0.114], [1, 3, 1, 1])]);
-  const levels = [o.pixel.weight > 0 ? o.pixel.level : 0, ...(o.gabor.weight > 0 ? o.gabor.levels : [])];
+  const toneLevel = 3; // one value per stride-8 cell
+  const levels = [o.pixel.weight > 0 ? o.pixel.level : 0, ...(o.gabor.weight > 0 ? o.gabor.levels : []), ...(o.tone.weight > 0 ? [toneLevel] : [])];
   const pyramid = [luma];
   for (let level = 1; level <= Math.max(...levels); level++) {
     pyramid.push(g.op('AveragePool', [pyramid[level - 1]], { kernel_shape: [2, 2], strides: [2, 2] }));
   }
 
-  const branches: string[] = [];
-  if (o.pixel.weight > 0) branches.push(pixelBranch(g, pyramid, o.pixel));
-  if (o.gabor.weight > 0) branches.push(gaborBranch(g, pyramid, o.gabor));
-  if (o.cnn.weight > 0) branches.push(cnnBranch(g, rng, x, luma, o.cnn));
-  const features = branches.length === 1 ? branches[0] : g.op('Concat', branches, { axis: 1 });
-  g.op('Identity', [features], {}, ['features']);
+  // Each family is a raw output (a feature block); the manifest's normalisation applies the family's weight and
+  // noise floor afterwards, so a fitted profile can re-weight families without another model.
+  const branches: Array<{ name: string; value: string; channels: number; weight: number; floor: number }> = [];
+  const blockOf = (name: string, value: string, channels: number, branch: { weight: number; floor: number }): void => {
+    // floor is a per-element RMS in the options; the normalisation takes the absolute norm.
+    branches.push({ name, value, channels, weight: branch.weight, floor: branch.floor * Math.sqrt(channels) });
+  };
+  if (o.pixel.weight > 0) blockOf('pixel', pixelBranch(g, pyramid, o.pixel), pixelChannels(o.pixel), o.pixel);
+  if (o.gabor.weight > 0) blockOf('gabor', gaborBranch(g, pyramid, o.gabor), o.gabor.orientations * o.gabor.levels.length, o.gabor);
+  if (o.cnn.weight > 0) blockOf('cnn', cnnBranch(g, rng, x, luma, o.cnn), o.cnn.channels[2], o.cnn);
+  if (o.tone.weight > 0) branches.push({ name: 'tone', value: toneBranch(g, luma, pyramid[toneLevel]), channels: TONE_CHANNELS, weight: o.tone.weight, floor: o.tone.floor });
+  for (const branch of branches) {
+    g.op('Identity', [branch.value], {}, [branch.name]);
+    g.output(branch.name, [1, branch.channels, 'grid_h', 'grid_w']);
+  }
   const dim = defaultBackboneDim(o);
-  g.output('features', [1, dim, 'grid_h', 'grid_w']);
 
   const manifest: BackboneManifest = {
     name,
     version: defaultBackboneVersion(o),
     description:
-      'Built-in texture backbone (generated, no download): pixel-patch, Gabor-energy and random-CNN features, ' +
-      'each L2-normalised per patch, stride 8.',
+      'Built-in texture backbone (generated, no download): pixel-patch, Gabor-energy and random-CNN feature ' +
+      'blocks, stride 8, any input size.',
     model: 'model.onnx',
     input: {
       name: 'image',
@@ -144,21 +164,16 @@ export function buildDefaultBackbone(
       scale: 1 / 255,
       mean: [0, 0, 0],
       std: [1, 1, 1],
+      resizable: true,
     },
     patchStride: DEFAULT_BACKBONE_PATCH_STRIDE,
     dim,
-    outputs: [{ name: 'features', layout: 'nchw' }],
+    outputs: branches.map((b) => ({ name: b.name, layout: 'nchw' as const })),
     combine: { mode: 'concat', grid: 'first', neighbourhoodAverage: 1 },
+    normalisation: { weights: branches.map((b) => b.weight), floors: branches.map((b) => b.floor), unitNorm: true },
     generator: { script: 'scripts/generate-default-backbone.ts', options: o },
   };
   return { model: g.build(`${name} ${manifest.version}`), manifest };
-}
-
-/** x / sqrt(|x|² + floor²·C) · weight over channels: unit norm for contrasted patches, ~0 for flat ones. */
-function softL2(g: OnnxGraphBuilder, x: string, channels: number, floor: number, weight: number): string {
-  const sumSq = g.op('ReduceSumSquare', [x], { axes: [1], keepdims: 1 });
-  const norm = g.op('Sqrt', [g.op('Add', [sumSq, g.floats('eps', [floor * floor * channels], [])])]);
-  return g.op('Mul', [g.op('Div', [x, norm]), g.floats('weight', [weight], [])]);
 }
 
 function reflectPad(g: OnnxGraphBuilder, x: string, pad: number): string {
@@ -177,7 +192,27 @@ function pixelBranch(g: OnnxGraphBuilder, pyramid: string[], o: PixelBranchOptio
     kernel_shape: [k, k],
     strides: [f, f],
   });
-  return softL2(g, patches, n, o.floor, o.weight);
+  return patches;
+}
+
+const TONE_CHANNELS = 2;
+
+/**
+ * Brightness relative to the crop: the cell's mean luminance and its 3×3-cell neighbourhood mean, minus the crop's
+ * mean, over the crop's luminance spread. Every other family is blind to slow brightness changes (pixel patches are
+ * mean-subtracted, Gabor filters are band-pass): uneven shading, stains, discolouration.
+ */
+function toneBranch(g: OnnxGraphBuilder, luma: string, cells: string): string {
+  const mean = g.op('ReduceMean', [luma], { axes: [2, 3], keepdims: 1 });
+  const centred = g.op('Sub', [luma, mean]);
+  const spread = g.op('Sqrt', [g.op('Add', [g.op('ReduceMean', [g.op('Mul', [centred, centred])], { axes: [2, 3], keepdims: 1 }), g.floats('spread_eps', [1e-4], [])])]);
+  const local = g.op('Div', [g.op('Sub', [cells, mean]), spread]);
+  const neighbourhood = g.op('AveragePool', [local], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: 0 });
+  return g.op('Concat', [local, neighbourhood], { axis: 1 });
+}
+
+function pixelChannels(o: PixelBranchOptions): number {
+  return ((DEFAULT_BACKBONE_PATCH_STRIDE >> o.level) + 2 * o.overlap) ** 2;
 }
 
 function gaborBranch(g: OnnxGraphBuilder, pyramid: string[], o: GaborBranchOptions): string {
@@ -198,8 +233,7 @@ function gaborBranch(g: OnnxGraphBuilder, pyramid: string[], o: GaborBranchOptio
     const f = DEFAULT_BACKBONE_PATCH_STRIDE >> level;
     return g.op('AveragePool', [magnitude], { kernel_shape: [f + 2, f + 2], strides: [f, f], pads: [1, 1, 1, 1] });
   });
-  const all = energies.length === 1 ? energies[0] : g.op('Concat', energies, { axis: 1 });
-  return softL2(g, all, n * o.levels.length, o.floor, o.weight);
+  return energies.length === 1 ? energies[0] : g.op('Concat', energies, { axis: 1 });
 }
 
 /** [2n, 1, k, k]: n even (cosine) filters, then n odd (sine) ones; zero mean, unit L2 norm. */
@@ -264,7 +298,7 @@ function cnnBranch(
     ]);
     inChannels = outChannels;
   });
-  return softL2(g, h, o.channels[2], o.floor, o.weight);
+  return h;
 }
 
 function validate(o: DefaultBackboneOptions): void {
