@@ -23,6 +23,8 @@ export interface FitOkResult {
   token_shape: [number, number];
   coreset_rate_requested: number;
   coreset_rate_applied: number;
+  /** How the fitted model looks at its images (engine/profile: sizing, feature weights and floors, score). */
+  detector_profile: string;
   request_id: string;
   recipe_id: string;
 }
