@@ -2,6 +2,7 @@
 // The memory's detector profile (tuned at fit) decides the input sizing, feature normalisation and score statistic.
 import { anomalyHeatmapPng, anomalyRegions, anomalyScore, buildAnomalyMap } from './anomaly-map';
 import { TokenGridMismatchError } from './engine-error';
+import { heatmapScaleOf } from './heatmap-png';
 import { nearestDistances } from './knn';
 import type { InferInput, InferOutput } from './pool-protocol';
 import { profileFromMetadata } from './profile/detector-profile';
@@ -43,7 +44,9 @@ export async function runInfer(input: InferInput, ctx: WorkerContext): Promise<I
     memoryLoaded: ctx.memories.loads !== loadsBefore,
   };
   if (input.wantHeatmap) {
-    const png = await anomalyHeatmapPng(map);
+    const scale = heatmapScaleOf(map.valid, input.heatmapScale ?? 'image', input.threshold);
+    const png = await anomalyHeatmapPng(map, scale);
+    out.heatmapScale = scale;
     out.heatmapPngBase64 = Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64');
   }
   if (input.threshold !== undefined && input.threshold !== null) {

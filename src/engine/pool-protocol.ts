@@ -3,6 +3,7 @@
 import type { BackboneInfo, DeviceRequest } from './backbone';
 import type { DetectInput, DetectOutput } from './detection/detect-task';
 import type { ErrorEnvelope } from './error-envelope';
+import type { HeatmapScale, HeatmapScaleMode } from './heatmap-png';
 import type { MemoryArtifactRef } from './memory-cache';
 import type { DetectorProfile } from './profile/detector-profile';
 import type { TuningOptions, TuningReport } from './tuning/tune-profile';
@@ -93,6 +94,8 @@ export interface InferInput {
   areaMm2Thr: number;
   mmPerPx: number;
   wantHeatmap: boolean;
+  /** The heatmap's scale (heatmap-png.ts): 'image' (default, the GUI's) or 'absolute' (needs `threshold`). */
+  heatmapScale?: HeatmapScaleMode;
   /** Also return the raw anomaly map (evaluation: pixel metrics without a second backbone pass). */
   returnMap?: boolean;
 }
@@ -101,6 +104,8 @@ export interface InferOutput {
   tokenShape: [number, number];
   /** 8-bit grayscale PNG, crop size, base64-encoded in the worker: the wire form, kept off the main thread. */
   heatmapPngBase64?: string;
+  /** With the heatmap: the score values its gray levels 0 and 255 stand for. */
+  heatmapScale?: HeatmapScale;
   regions?: Region[];
   /** The blurred anomaly map in crop pixels, [height, width] row-major, when returnMap was set. */
   map?: { heat: Float32Array; width: number; height: number };
