@@ -32,18 +32,19 @@ describe('tuneProfile', () => {
   let images: Uint8Array[];
 
   beforeAll(async () => {
-    images = await Promise.all(Array.from({ length: 12 }, (_, i) => crop(10 + i)));
+    images = await Promise.all(Array.from({ length: 8 }, (_, i) => crop(10 + i)));
   });
   afterAll(async () => (await ctx.getBackbone()).release());
 
   it('measures every candidate on synthetic defects, never chooses worse than the baseline, and is deterministic for a seed', async () => {
     const baseline = await ctx.baselineProfile();
-    const a = await tuneProfile(images, baseline, ctx, { seed: 7 });
-    const b = await tuneProfile(images, baseline, ctx, { seed: 7 });
+    const options = { seed: 7, memoryRows: 1024 };
+    const a = await tuneProfile(images, baseline, ctx, options);
+    const b = await tuneProfile(images, baseline, ctx, options);
     expect(b.profile).toEqual(a.profile);
     expect(b.report.candidates).toEqual(a.report.candidates.map((c) => expect.objectContaining({ profile: c.profile, objective: c.objective })));
     const { report } = a;
-    expect(report).toMatchObject({ tuned: true, heldOutImages: 2, syntheticDefects: 4, memoryImages: 10 });
+    expect(report).toMatchObject({ tuned: true, heldOutImages: 2, syntheticDefects: 4, memoryImages: 6 });
     expect(report.candidates.length).toBeGreaterThan(8);
     expect(report.chosen!.objective).toBeGreaterThanOrEqual(report.baseline!.objective);
     // A candidate replaces the incumbent only when better by more than 0.003 (ties keep the earlier, simpler one).
@@ -54,7 +55,7 @@ describe('tuneProfile', () => {
       expect(c.cellAuroc).toBeGreaterThanOrEqual(0);
       expect(c.cellAuroc).toBeLessThanOrEqual(1);
     }
-  });
+  }, 180_000);
 
   it('keeps the baseline, saying why, with too few decodable images', async () => {
     const baseline = await ctx.baselineProfile();
