@@ -26,7 +26,7 @@ export interface ExtractInput {
   image: Uint8Array;
 }
 export interface ExtractOutput {
-  /** L2-normalised patch features. */
+  /** Patch features, normalised per the backbone's baseline profile. */
   features: PatchFeatures;
   letterbox: Letterbox;
   timings: Pick<StageTimings, 'decode' | 'backbone'>;

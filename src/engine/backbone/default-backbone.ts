@@ -1,11 +1,13 @@
 // The built-in backbone: a deterministic, download-free feature extractor for industrial surfaces (grayscale
-// tiles, metal, textures). Three feature families, each L2-normalised per patch inside the graph and weighted,
-// then concatenated on a stride-8 grid (224 px → 28×28). Families, because no single one is robust: on MTD a
-// seeded random CNN scored best (AUROC ≈ 0.75) while raw pixel patches scored ≈ 0.61, but on other industrial
-// images plain pixel patches won clearly (0.82 vs 0.54–0.62); oriented-filter energy sat between them.
+// tiles, metal, textures). Feature families on a stride-8 grid (224 px → 28×28; any input whose sides are multiples
+// of 8), each a raw output (feature block); the manifest's normalisation weights them and applies noise floors, and
+// a fitted model's detector profile (engine/profile) may re-weight them. Families, because no single one is robust:
+// plain pixel patches win on some surfaces, oriented-filter energy on others (MTD); which ones count is chosen per
+// recipe at fit time (engine/tuning).
 //   pixel  – local mean-subtracted luminance patch (space-to-depth at half resolution): fine structure, contrast;
 //   gabor  – quadrature Gabor magnitude, several orientations at two pyramid levels: texture direction/energy;
-//   cnn    – seeded random 3-layer CNN on colour: generic local shape statistics (and colour defects).
+//   cnn    – seeded random 3-layer CNN on colour: generic local shape statistics (and colour defects);
+//   tone   – cell brightness relative to the crop (and its 3×3-cell neighbourhood): shading, stains, uneven bands.
 // The options are the experiment surface of bench/eval; keep their names stable.
 import { createHash } from 'node:crypto';
 import type { BackboneManifest } from './manifest';
