@@ -17,16 +17,6 @@ export interface FitOkInput extends ModelRef, RequestScope {
   recipeIdRaw?: string | null;
 }
 
-export interface FitOkResult {
-  n_embeddings: number;
-  coreset_size: number;
-  token_shape: [number, number];
-  coreset_rate_requested: number;
-  coreset_rate_applied: number;
-  request_id: string;
-  recipe_id: string;
-}
-
 export interface CalibrateNgInput extends ModelRef, RequestScope {
   mmPerPx: number;
   okScores: number[];
@@ -41,33 +31,6 @@ export interface InferRequestInput extends ModelRef, RequestScope {
   /** `shape` as sent: JSON text (the multipart field) or an already parsed object (jobs). */
   shape?: string | Record<string, unknown> | null;
   includeHeatmap?: boolean;
-}
-
-export interface InferRegion {
-  bbox: [number, number, number, number];
-  area_px: number;
-  area_mm2: number;
-  contour: Array<[number, number]>;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
-
-export interface InferResult {
-  score: number;
-  threshold: number;
-  token_shape: [number, number];
-  heatmap_png_base64: string | null;
-  regions: InferRegion[];
-  request_id: string;
-  recipe_id: string;
-  decision: 'ok' | 'ng';
-  /** Regions over the area threshold; `regions` lists them only when the decision is NG. */
-  regions_above_area_threshold: number;
-  model_source: string | null;
-  model_fallback: boolean;
-  model_artifacts: Record<string, { path: string; source: string } | null>;
 }
 
 export interface InferDatasetInput extends ModelRef, RequestScope {
