@@ -8,6 +8,7 @@ import { decodeImagePayload } from '../common/wire/image-payload';
 import { JobRunContext, OnJob } from '../jobs/job-task';
 import { JsonObject } from '../jobs/job.types';
 import { AppConfig } from '../config/app-config';
+import type { HeatmapScaleMode } from '../engine/heatmap-png';
 import { toCalibrateDatasetInput, toInferDatasetInput } from './dto/dataset-pass.dto';
 import { CalibrateDatasetJobFields, FitOkJobFields, InferDatasetJobFields, InferJobFields } from './dto/inspection-jobs.dto';
 import { CalibrationService } from './calibration.service';
@@ -32,6 +33,7 @@ export interface InferJobPayload extends ModelPayload {
   imageBase64: string;
   shape: string | Record<string, unknown> | null;
   include_heatmap?: boolean;
+  heatmap_scale?: HeatmapScaleMode;
 }
 
 export interface FitOkJobPayload extends ModelPayload {
@@ -44,6 +46,7 @@ export interface FitOkJobPayload extends ModelPayload {
 export interface InferDatasetJobPayload extends ModelPayload {
   labels: string[];
   include_heatmap: boolean;
+  heatmap_scale?: HeatmapScaleMode;
   default_mm_per_px: unknown;
 }
 
@@ -72,6 +75,7 @@ function parseInfer(fields: JsonObject, location: string[]): InferJobPayload {
     imageBase64: f.imageBase64,
     shape: f.shape,
     ...(f.include_heatmap === undefined ? {} : { include_heatmap: f.include_heatmap }),
+    ...(f.heatmap_scale === undefined ? {} : { heatmap_scale: f.heatmap_scale }),
   };
 }
 
@@ -94,6 +98,7 @@ function parseInferDataset(fields: JsonObject, location: string[]): InferDataset
     ...modelPayload(f),
     labels: input.labels,
     include_heatmap: input.includeHeatmap,
+    ...(input.heatmapScale === undefined ? {} : { heatmap_scale: input.heatmapScale }),
     default_mm_per_px: input.defaultMmPerPx,
   };
 }
@@ -137,6 +142,7 @@ export class InferenceTasks {
         image: decodeImagePayload(p.imageBase64),
         shape: p.shape,
         includeHeatmap: p.include_heatmap,
+        heatmapScale: p.heatmap_scale,
       },
       background(context),
     );
@@ -159,7 +165,13 @@ export class InferenceTasks {
   @OnJob({ name: 'infer-dataset', timeout: 'long', parse: parseInferDataset })
   inferDataset(p: InferDatasetJobPayload, context: JobRunContext) {
     return this.scoring.inferDataset(
-      { ...modelScope(p, context), labels: p.labels, includeHeatmap: p.include_heatmap, defaultMmPerPx: p.default_mm_per_px },
+      {
+        ...modelScope(p, context),
+        labels: p.labels,
+        includeHeatmap: p.include_heatmap,
+        heatmapScale: p.heatmap_scale,
+        defaultMmPerPx: p.default_mm_per_px,
+      },
       background(context),
     );
   }

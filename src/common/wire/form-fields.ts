@@ -19,8 +19,11 @@ export class InvalidField {
 
 const REQUIRED = 'Field required';
 
-/** The parsed value reaches the handler; absent fails only a required field; an InvalidField always fails. */
-function checked(required: boolean, parse: (raw: unknown) => unknown): PropertyDecorator {
+/**
+ * A field parsed by `parse` (raw wire value → value, undefined when absent, or an InvalidField): the parsed value
+ * reaches the handler; absent fails only a required field; an InvalidField always fails with its message.
+ */
+export function WireField(required: boolean, parse: (raw: unknown) => unknown): PropertyDecorator {
   const transform = Coerce(parse);
   const validate = ValidateBy({
     name: 'wireField',
@@ -61,7 +64,7 @@ export interface TextOptions {
 }
 
 export function TextField(options: TextOptions): PropertyDecorator {
-  return checked(options.required ?? false, (raw) => {
+  return WireField(options.required ?? false, (raw) => {
     const value = last(raw, options.from);
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'string') return options.stringify ? String(value) : new InvalidField('Input should be a valid string');
@@ -71,7 +74,7 @@ export function TextField(options: TextOptions): PropertyDecorator {
 
 /** Python float() of text, or a JSON number; NaN and ±inf pass (the mm_per_px check answers them). */
 export function NumberField(options: { required?: boolean; from: FieldSource }): PropertyDecorator {
-  return checked(options.required ?? false, (raw) => {
+  return WireField(options.required ?? false, (raw) => {
     const value = last(raw, options.from);
     if (isEmpty(value)) return undefined;
     if (typeof value === 'number') return value;
@@ -82,7 +85,7 @@ export function NumberField(options: { required?: boolean; from: FieldSource }):
 
 /** pydantic's boolean words of text, or a JSON boolean. */
 export function BoolField(options: { from: FieldSource }): PropertyDecorator {
-  return checked(false, (raw) => {
+  return WireField(false, (raw) => {
     const value = last(raw, options.from);
     if (isEmpty(value)) return undefined;
     if (typeof value === 'boolean') return value;
@@ -93,12 +96,12 @@ export function BoolField(options: { from: FieldSource }): PropertyDecorator {
 
 /** Every text value of a repeated form field (e.g. one `metas` part per image). */
 export function TextListField(): PropertyDecorator {
-  return checked(false, (raw) => texts(raw));
+  return WireField(false, (raw) => texts(raw));
 }
 
 /** The uploaded files of a multipart field (parts with a filename), in order. */
 export function FilesField(options: { required?: boolean }): PropertyDecorator {
-  return checked(options.required ?? false, (raw) => {
+  return WireField(options.required ?? false, (raw) => {
     const values = Array.isArray(raw) ? raw : [raw];
     const files = values.filter(isUploadedPart) as UploadedPart[];
     return files.length === 0 ? undefined : files;
@@ -107,7 +110,7 @@ export function FilesField(options: { required?: boolean }): PropertyDecorator {
 
 /** A recipe id in a JSON task payload: normalised, or a 422 naming the rule it breaks. */
 export function RecipeIdField(): PropertyDecorator {
-  return checked(false, (raw) => {
+  return WireField(false, (raw) => {
     try {
       return normaliseRecipeId(typeof raw === 'string' && raw !== '' ? raw : undefined);
     } catch (error) {

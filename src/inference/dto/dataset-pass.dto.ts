@@ -7,6 +7,8 @@ import { pythonFloat, pythonInt, pythonTruthy } from '../../common/wire/python-v
 import type { RequestScope } from '../../common/wire/recipe-scope';
 import type { AppConfig } from '../../config/app-config';
 import type { CalibrateDatasetInput, InferDatasetInput } from '../inference.types';
+import type { HeatmapScaleMode } from '../../engine/heatmap-png';
+import { HeatmapScaleField } from './heatmap-scale.field';
 import { JsonModelRef } from '../../common/wire/model-ref.fields';
 import { MODEL_KEY_DOC } from './model-fields';
 
@@ -32,6 +34,9 @@ export class InferDatasetBody extends DatasetPassBody {
 
   @ApiPropertyOptional({ type: Boolean, default: false, description: 'Heatmap of every scored sample' })
   include_heatmap?: unknown;
+
+  @HeatmapScaleField()
+  heatmap_scale?: HeatmapScaleMode;
 }
 
 export class CalibrateDatasetBody extends DatasetPassBody {
@@ -53,6 +58,7 @@ export function toInferDatasetInput(body: InferDatasetBody, scope: RequestScope)
     modelKey: effectiveModelKey(body.model_key, body.roi_id),
     labels: body.labels ?? ['ok', 'ng'],
     includeHeatmap: pythonTruthy(body.include_heatmap),
+    heatmapScale: body.heatmap_scale,
     defaultMmPerPx: body.default_mm_per_px ?? null,
   };
 }

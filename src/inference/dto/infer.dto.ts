@@ -3,6 +3,8 @@ import { BoolField, FilesField, NumberField, TextField, effectiveModelKey } from
 import type { UploadedPart } from '../../common/wire/uploaded-part';
 import type { RequestScope } from '../../common/wire/recipe-scope';
 import type { InferRequestInput } from '../inference.types';
+import type { HeatmapScaleMode } from '../../engine/heatmap-png';
+import { HeatmapScaleField } from './heatmap-scale.field';
 import { FormModelRef } from '../../common/wire/model-ref.fields';
 import { MM_PER_PX_DOC, MODEL_KEY_DOC } from './model-fields';
 
@@ -24,6 +26,9 @@ export class InferForm extends FormModelRef {
   @BoolField({ from: 'form' })
   include_heatmap?: boolean;
 
+  @HeatmapScaleField()
+  heatmap_scale?: HeatmapScaleMode;
+
   @ApiPropertyOptional(MODEL_KEY_DOC)
   @TextField({ from: 'form' })
   model_key?: string;
@@ -40,5 +45,6 @@ export function toInferInput(form: InferForm, scope: RequestScope): InferRequest
     image: form.image[form.image.length - 1].buffer,
     shape: form.shape ?? null,
     includeHeatmap: form.include_heatmap,
+    heatmapScale: form.heatmap_scale,
   };
 }

@@ -4,6 +4,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ValidateBy } from 'class-validator';
 import { Coerce } from '../../common/validation/coerce';
 import { BoolField, InvalidField, NumberField, RecipeIdField, TextField } from '../../common/wire/form-fields';
+import type { HeatmapScaleMode } from '../../engine/heatmap-png';
+import { HeatmapScaleField } from './heatmap-scale.field';
 import { CalibrateDatasetBody, InferDatasetBody } from './dataset-pass.dto';
 import { RECIPE_ID_DOC, ROI_ID_DOC, ROLE_ID_DOC } from '../../common/wire/model-ref.fields';
 import { MM_PER_PX_DOC, MODEL_KEY_DOC } from './model-fields';
@@ -47,6 +49,9 @@ export class InferJobFields extends ModelJobFields {
   @ApiPropertyOptional({ type: Boolean, description: 'Heatmap even for an OK decision (false: never)' })
   @BoolField({ from: 'json' })
   include_heatmap?: boolean;
+
+  @HeatmapScaleField()
+  heatmap_scale?: HeatmapScaleMode;
 
   @ApiPropertyOptional({
     oneOf: [{ type: 'object', additionalProperties: true }, { type: 'string' }],

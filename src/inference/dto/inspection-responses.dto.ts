@@ -66,12 +66,22 @@ export class InferRegionResponse extends RegionResponse {
   @ApiProperty() h!: number;
 }
 
+/** What a heatmap's gray levels stand for: gray g is the score min + (g / 255)·(max − min). */
+export class HeatmapLegendResponse {
+  @ApiProperty({ enum: ['image', 'absolute'] }) mode!: 'image' | 'absolute';
+  @ApiProperty() min!: number;
+  @ApiProperty() max!: number;
+  @ApiProperty() threshold!: number;
+  @ApiProperty({ type: Number, nullable: true, description: "The threshold's place on the range (0..1; null for a flat map)" }) threshold_level!: number | null;
+}
+
 export class InferResponse extends ModelProvenanceResponse {
   @ApiProperty({ description: 'Anomaly score of the crop' }) score!: number;
   @ApiProperty({ description: 'Calibrated threshold in force' }) threshold!: number;
   @ApiProperty({ enum: ['ok', 'ng'], description: 'ng when score ≥ threshold' }) decision!: 'ok' | 'ng';
   @ApiProperty({ type: [Number], example: [16, 16] }) token_shape!: [number, number];
   @ApiProperty({ type: String, nullable: true, description: 'PNG heatmap (NG, or include_heatmap=true)' }) heatmap_png_base64!: string | null;
+  @ApiProperty({ type: HeatmapLegendResponse, nullable: true, description: 'Legend of the heatmap (null without one)' }) heatmap_scale!: HeatmapLegendResponse | null;
   @ApiProperty({ type: [InferRegionResponse], description: 'Defect regions (NG only)' }) regions!: InferRegionResponse[];
   @ApiProperty({ description: 'Regions over area_mm2_thr, counted on OK parts too' }) regions_above_area_threshold!: number;
   @ApiProperty() request_id!: string;
@@ -89,6 +99,7 @@ export class DatasetItemResponse {
   @ApiProperty() n_regions!: number;
   @ApiPropertyOptional() regions_above_area_threshold?: number;
   @ApiPropertyOptional({ description: 'With include_heatmap' }) heatmap_png_base64?: string;
+  @ApiPropertyOptional({ type: HeatmapLegendResponse }) heatmap_scale?: HeatmapLegendResponse;
   @ApiProperty({ type: String, nullable: true, description: 'Why this sample could not be scored' }) error!: string | null;
 }
 
