@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const LAYERS: string[][] = [
-  ['engine', 'config'], // plain TypeScript (runs in workers) and the boot-time configuration
+  ['engine'], // plain TypeScript that runs in the worker threads; knows nothing of Nest
+  ['config'], // the boot-time configuration (may name engine types, e.g. the heatmap scale)
   ['common'], // error contract, request context, validation, wire helpers, logging
   ['recipes', 'metrics'], // the ModelStore repository; Prometheus metrics
   ['health'], // /health and the ports it reads (EngineHealthSource, JobsHealthSource)
