@@ -114,6 +114,21 @@ describe('InferencePool (real workers)', () => {
     expect(Object.keys(scratched.timings).sort()).toEqual(['backbone', 'decode', 'knn', 'post']);
   });
 
+  it('moves the image to the worker on request (detached here, same answer as a copied one)', async () => {
+    const png = await discPng(210);
+    const copied = await pool.infer(inferInput(png));
+    const own = new Uint8Array(png);
+    const moved = await pool.infer(inferInput(own), { transferImage: true });
+    expect(own.byteLength).toBe(0);
+    expect(moved.score).toBe(copied.score);
+    // A view over part of a larger buffer is compacted first: the larger buffer stays usable.
+    const big = new Uint8Array(png.length + 16);
+    big.set(png, 8);
+    const part = await pool.infer(inferInput(big.subarray(8, 8 + png.length)), { transferImage: true });
+    expect(big.byteLength).toBe(png.length + 16);
+    expect(part.score).toBe(copied.score);
+  });
+
   it('rethrows worker errors as the same typed classes', async () => {
     await expect(pool.infer(inferInput(Buffer.from('nope')))).rejects.toBeInstanceOf(ImageDecodeError);
     const badNpz = join(dir, 'bad.npz');

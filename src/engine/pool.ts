@@ -65,6 +65,12 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called (at most every PROGRESS_POLL_MS, and once at the end) when a long task's progress changed. */
   onProgress?: (progress: TaskProgress) => void;
+  /**
+   * `infer`: move the image's ArrayBuffer to the worker instead of copying it (the caller's bytes are detached:
+   * set it only when the caller does not read them afterwards). A view over part of a larger buffer is compacted
+   * first (one copy), so the main thread never copies the image more than once.
+   */
+  transferImage?: boolean;
 }
 
 const PROGRESS_POLL_MS = 200;
@@ -132,7 +138,9 @@ export class InferencePool {
     this.running++;
     let reply: TaskReply;
     try {
-      reply = (await this.piscina.run({ task, input, abortFlag })) as TaskReply;
+      const transferList: ArrayBuffer[] = [];
+      if (options.transferImage && task === 'infer') input = withTransferredImage(input as InferInput, transferList) as TaskInput<K>;
+      reply = (await this.piscina.run({ task, input, abortFlag }, transferList.length > 0 ? { transferList } : {})) as TaskReply;
     } finally {
       this.running--;
       options.signal?.removeEventListener('abort', raise);
@@ -197,6 +205,15 @@ export class InferencePool {
   async close(): Promise<void> {
     await this.piscina.close();
   }
+}
+
+/** The input with an image that owns its whole (non-shared) ArrayBuffer, listed in `transferList`. */
+export function withTransferredImage(input: InferInput, transferList: ArrayBuffer[]): InferInput {
+  const view = input.image;
+  if (view.buffer instanceof SharedArrayBuffer) return input;
+  const image = view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? view : view.slice();
+  transferList.push(image.buffer as ArrayBuffer);
+  return image === view ? input : { ...input, image };
 }
 
 /** Reads a task's control array on a timer and reports each change (the worker publishes without messages). */

@@ -1,6 +1,7 @@
 // Wire fields → plain service inputs, shared by the routes and the job handlers (reference §1.2–§1.8).
 import { ApiError } from '../common/errors/api-error';
 import { AppConfig } from '../config/app-config';
+import type { HeatmapScaleMode } from '../engine/heatmap-png';
 import { FieldReader, UploadedPart } from './form-fields';
 import { CalibrateDatasetInput, CalibrateNgInput, FitOkInput, InferDatasetInput, InferRequestInput, ArtifactQueryInput } from './inference.types';
 import { flattenScores, pythonFloat, pythonInt, pythonTruthy } from './python-values';
@@ -8,6 +9,21 @@ import { flattenScores, pythonFloat, pythonInt, pythonTruthy } from './python-va
 export interface Scope {
   recipeId: string;
   requestId: string;
+}
+
+const HEATMAP_SCALES: readonly HeatmapScaleMode[] = ['image', 'absolute'];
+export const HEATMAP_SCALE_MESSAGE = "Input should be 'image' or 'absolute'";
+
+/**
+ * `heatmap_scale` as sent (a form field or a JSON value): 'image' or 'absolute', any case; undefined when absent or
+ * empty (the service's BDI_HEATMAP_SCALE applies); anything else calls `fail`.
+ */
+export function parseHeatmapScale(value: unknown, fail: (message: string) => void): HeatmapScaleMode | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const mode = typeof value === 'string' ? value.trim().toLowerCase() : null;
+  if (mode !== null && (HEATMAP_SCALES as readonly string[]).includes(mode)) return mode as HeatmapScaleMode;
+  fail(HEATMAP_SCALE_MESSAGE);
+  return undefined;
 }
 
 /** `model_key or roi_id`, raw. */
@@ -45,6 +61,7 @@ export function inferFromForm(reader: FieldReader, scope: Scope): InferRequestIn
   const image = reader.files('image', true);
   const shape = reader.optionalString('shape');
   const includeHeatmap = reader.optionalBool('include_heatmap');
+  const heatmapScale = parseHeatmapScale(reader.optionalString('heatmap_scale'), (message) => reader.fail('heatmap_scale', message));
   const modelKey = reader.optionalString('model_key');
   reader.done();
   return {
@@ -56,6 +73,7 @@ export function inferFromForm(reader: FieldReader, scope: Scope): InferRequestIn
     image: image[image.length - 1].buffer,
     shape: shape ?? null,
     includeHeatmap,
+    heatmapScale,
   };
 }
 
@@ -109,6 +127,9 @@ export function inferDatasetFromJson(body: Record<string, unknown>, scope: Scope
     if (!Array.isArray(body.labels)) errors.push({ loc: [...loc, 'labels'], field: 'labels', message: 'Input should be a list of labels' });
     else labels = body.labels.map((l) => String(l));
   }
+  const heatmapScale = parseHeatmapScale(body.heatmap_scale, (message) =>
+    errors.push({ loc: [...loc, 'heatmap_scale'], field: 'heatmap_scale', message }),
+  );
   throwIfErrors(errors);
   return {
     ...scope,
@@ -117,6 +138,7 @@ export function inferDatasetFromJson(body: Record<string, unknown>, scope: Scope
     modelKey: effectiveModelKey(body.model_key, roiId),
     labels,
     includeHeatmap: pythonTruthy(body.include_heatmap),
+    heatmapScale,
     defaultMmPerPx: body.default_mm_per_px ?? null,
   };
 }

@@ -32,7 +32,8 @@ import { ScoringService } from './scoring.service';
       useFactory: (pool: InferencePoolService, config: AppConfig): InspectionEngine => ({
         size: Math.max(1, config.inference.workers),
         fit: (input, options) => pool.run('fit', input, options),
-        infer: (input, options) => pool.run('infer', input, options),
+        // Every caller's image bytes (upload, job payload, dataset file) are read once: moved to the worker, not copied.
+        infer: (input, options) => pool.run('infer', input, { ...options, transferImage: true }),
       }),
     },
   ],

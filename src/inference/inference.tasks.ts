@@ -9,7 +9,8 @@ import { JsonObject } from '../jobs/job.types';
 import { AppConfig } from '../config/app-config';
 import { resolveRecipeId } from '../recipes/recipe-id';
 import { parseBoolWord, parsePythonFloat } from './form-fields';
-import { calibrateDatasetFromJson, inferDatasetFromJson } from './inference-inputs';
+import { calibrateDatasetFromJson, inferDatasetFromJson, parseHeatmapScale } from './inference-inputs';
+import type { HeatmapScaleMode } from '../engine/heatmap-png';
 import { CalibrationService } from './calibration.service';
 import { FitService } from './fit.service';
 import { EngineRunOptions } from './inspection-engine';
@@ -90,6 +91,7 @@ export interface InferJobPayload extends ModelPayload {
   imageBase64: string;
   shape: string | Record<string, unknown> | null;
   include_heatmap?: boolean;
+  heatmap_scale?: HeatmapScaleMode;
 }
 
 export interface FitOkJobPayload extends ModelPayload {
@@ -102,6 +104,7 @@ export interface FitOkJobPayload extends ModelPayload {
 export interface InferDatasetJobPayload extends ModelPayload {
   labels: string[];
   include_heatmap: boolean;
+  heatmap_scale?: HeatmapScaleMode;
   default_mm_per_px: unknown;
 }
 
@@ -129,6 +132,7 @@ function parseInfer(fields: JsonObject, location: string[]): InferJobPayload {
   const mmPerPx = f.number('mm_per_px', true);
   const imageBase64 = f.string('imageBase64', true);
   const includeHeatmap = f.bool('include_heatmap');
+  const heatmapScale = parseHeatmapScale(fields.heatmap_scale, (message) => f.fail('heatmap_scale', message));
   const shape = fields.shape;
   if (shape !== undefined && shape !== null && typeof shape !== 'string' && (typeof shape !== 'object' || Array.isArray(shape))) {
     f.fail('shape', 'Input should be a JSON object or JSON text');
@@ -144,6 +148,7 @@ function parseInfer(fields: JsonObject, location: string[]): InferJobPayload {
     imageBase64: imageBase64 as string,
     shape: (shape ?? null) as InferJobPayload['shape'],
     ...(includeHeatmap === undefined ? {} : { include_heatmap: includeHeatmap }),
+    ...(heatmapScale === undefined ? {} : { heatmap_scale: heatmapScale }),
   };
 }
 
@@ -185,6 +190,7 @@ function parseInferDataset(fields: JsonObject, location: string[]): InferDataset
     model_key: input.modelKey,
     labels: input.labels,
     include_heatmap: input.includeHeatmap,
+    ...(input.heatmapScale === undefined ? {} : { heatmap_scale: input.heatmapScale }),
     default_mm_per_px: input.defaultMmPerPx,
   };
 }
@@ -233,6 +239,7 @@ export class InferenceTasks {
         image: decodeImagePayload(p.imageBase64),
         shape: p.shape,
         includeHeatmap: p.include_heatmap,
+        heatmapScale: p.heatmap_scale,
       },
       background(context),
     );
@@ -255,7 +262,13 @@ export class InferenceTasks {
   @OnJob({ name: 'infer-dataset', timeout: 'long', parse: parseInferDataset })
   inferDataset(p: InferDatasetJobPayload, context: JobRunContext) {
     return this.scoring.inferDataset(
-      { ...modelScope(p, context), labels: p.labels, includeHeatmap: p.include_heatmap, defaultMmPerPx: p.default_mm_per_px },
+      {
+        ...modelScope(p, context),
+        labels: p.labels,
+        includeHeatmap: p.include_heatmap,
+        heatmapScale: p.heatmap_scale,
+        defaultMmPerPx: p.default_mm_per_px,
+      },
       background(context),
     );
   }

@@ -1,5 +1,6 @@
 // Plain inputs of the inspection operations: routes and jobs build them, the inspection services consume them.
 import type { ModelRef } from '../recipes/model-store';
+import type { HeatmapScaleMode } from '../engine/heatmap-png';
 import type { RoiShape } from '../engine/types';
 
 export interface RequestScope {
@@ -41,6 +42,8 @@ export interface InferRequestInput extends ModelRef, RequestScope {
   /** `shape` as sent: JSON text (the multipart field) or an already parsed object (jobs). */
   shape?: string | Record<string, unknown> | null;
   includeHeatmap?: boolean;
+  /** undefined: BDI_HEATMAP_SCALE. */
+  heatmapScale?: HeatmapScaleMode;
 }
 
 export interface InferRegion {
@@ -59,6 +62,8 @@ export interface InferResult {
   threshold: number;
   token_shape: [number, number];
   heatmap_png_base64: string | null;
+  /** With a heatmap: what its gray levels stand for (the legend); null without one. */
+  heatmap_scale: HeatmapLegend | null;
   regions: InferRegion[];
   request_id: string;
   recipe_id: string;
@@ -70,9 +75,25 @@ export interface InferResult {
   model_artifacts: Record<string, { path: string; source: string } | null>;
 }
 
+/**
+ * The legend of a heatmap PNG: inside the mask, gray g (0..255) stands for the score value min + (g / 255)·(max − min)
+ * (values below min read 0, above max 255); the calibrated threshold sits at level threshold_level (0..1 of the
+ * range; outside 0..1 when the threshold is off this map's range, null for a flat map).
+ */
+export interface HeatmapLegend {
+  /** 'image': this map's own 1–99 % stretch (the GUI's); 'absolute': 0 .. 2 × threshold, the same for every image. */
+  mode: HeatmapScaleMode;
+  min: number;
+  max: number;
+  threshold: number;
+  threshold_level: number | null;
+}
+
 export interface InferDatasetInput extends ModelRef, RequestScope {
   labels: string[];
   includeHeatmap: boolean;
+  /** undefined: BDI_HEATMAP_SCALE. */
+  heatmapScale?: HeatmapScaleMode;
   defaultMmPerPx: unknown;
 }
 

@@ -24,6 +24,8 @@ export interface PoolRunOptions {
   priority: PoolPriority;
   /** Progress published by a long task (fit) from its worker. */
   onProgress?: (progress: TaskProgress) => void;
+  /** `infer`: the image bytes move to the worker (detached here); see RunOptions.transferImage. */
+  transferImage?: boolean;
 }
 
 /**
@@ -131,7 +133,7 @@ export class InferencePoolService implements OnModuleInit, OnApplicationShutdown
       if (background) await this.waitForRoom(pool, options.signal);
       const started = performance.now();
       try {
-        const output = await pool.run(task, input, { signal: options.signal, onProgress: options.onProgress });
+        const output = await pool.run(task, input, { signal: options.signal, onProgress: options.onProgress, transferImage: options.transferImage });
         this.observe(task, output, started);
         return output;
       } catch (error) {

@@ -53,6 +53,21 @@ describe('ModelStore', () => {
     expect(resolved.probed).toEqual([{ path: own, exists: true }]);
   });
 
+  it('re-reads a JSON file only when its identity changed (atomic replace, in-place rewrite, removal)', async () => {
+    const file = store.artifactPath(ref, 'calib');
+    await store.writeJson(file, { threshold: 1 });
+    expect(await store.readJson(file)).toEqual({ threshold: 1 });
+    const first = await store.readJson(file);
+    first.threshold = 99; // callers get their own object
+    expect(await store.readJson(file)).toEqual({ threshold: 1 });
+    await store.writeJson(file, { threshold: 2 });
+    expect(await store.readJson(file)).toEqual({ threshold: 2 });
+    fs.writeFileSync(file, '{"threshold": 3}');
+    expect(await store.readJson(file)).toEqual({ threshold: 3 });
+    fs.rmSync(file);
+    await expect(store.readJson(file)).rejects.toMatchObject({ code: 'file_not_found' });
+  });
+
   it('does not look at other recipes for the default recipe', async () => {
     touch(path.join(root, 'recipes', 'Default', 'Pattern', `${base}.npz`));
     const resolved = await store.resolveArtifact({ ...ref, recipeId: 'default' }, 'memory');

@@ -83,11 +83,15 @@ function nowMicros(): number {
   return Math.floor((performance.timeOrigin + performance.now()) * 1000);
 }
 
+const JSON_TEXT_CACHE_MAX = 512;
+
 @Injectable()
 export class ModelStore implements OnModuleInit {
   readonly root: string;
   private readonly locks = new KeyedMutex();
   private lastSampleMicros = 0;
+  /** Small JSON files (calib, recipe meta) read on every /infer: text kept per path with the file's identity. */
+  private readonly jsonTexts = new Map<string, { identity: string; text: string }>();
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -234,12 +238,30 @@ export class ModelStore implements OnModuleInit {
 
   /** A JSON file written by either producer (Python `1.0`, `NaN`/`Infinity` literals are accepted). */
   async readJson(file: string): Promise<Record<string, unknown>> {
-    const text = (await this.readFile(file)).toString('utf8');
+    const text = await this.readJsonText(file);
     const parsed = parseLenientJson(text);
     if (parsed === undefined || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new ApiError('corrupt_artifact', `Corrupt JSON file ${path.relative(this.root, file)}`, { file: path.relative(this.root, file) });
     }
     return parsed as Record<string, unknown>;
+  }
+
+  /**
+   * The file's text, reused while its identity (inode, size, mtime, ctime from the lstat every read does anyway)
+   * is unchanged: atomic writes replace the inode, in-place writes move mtime/ctime. Saves the open/fstat/read/close
+   * round trips through the thread pool that each /infer paid for the calib and recipe JSON (issue 15). The text,
+   * not the parsed object, is kept: callers get their own object.
+   */
+  private async readJsonText(file: string): Promise<string> {
+    const stats = await this.lstatChain(file);
+    if (!stats || !stats.isFile()) throw new ApiError('file_not_found', undefined, { path: path.basename(file) });
+    const identity = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+    const cached = this.jsonTexts.get(file);
+    if (cached && cached.identity === identity) return cached.text;
+    const text = (await fsp.readFile(file)).toString('utf8');
+    if (this.jsonTexts.size >= JSON_TEXT_CACHE_MAX) this.jsonTexts.clear();
+    this.jsonTexts.set(file, { identity, text });
+    return text;
   }
 
   // ---------------------------------------------------------------- writes (own folder only, atomic)

@@ -32,5 +32,13 @@ export const INFER_BODY: SchemaObject = {
     shape: { type: 'string', example: '{"kind":"circle","cx":64,"cy":64,"r":60}', description: 'Optional mask JSON: rect, circle or annulus' },
     model_key: { type: 'string', description: 'Model name (default: roi_id)' },
     include_heatmap: { type: 'boolean', description: 'Heatmap even for an OK decision' },
+    heatmap_scale: {
+      type: 'string',
+      enum: ['image', 'absolute'],
+      description:
+        "Scale of heatmap_png_base64: 'image' stretches each map to its own 1–99 % range (the GUI's); 'absolute' maps " +
+        '0 .. 2 × threshold for every image, the threshold at gray 128. Default: BDI_HEATMAP_SCALE (image). ' +
+        'The response field heatmap_scale is the legend: {mode, min, max, threshold, threshold_level}',
+    },
   },
 };
