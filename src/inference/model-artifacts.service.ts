@@ -1,13 +1,25 @@
 // The model's artifacts as the inspection services read them: the memory/index/calib probe, the calib JSON, the
 // npz loadability cache and dataset samples. All file access goes through ModelStore.
 import { describeProfile, parseDetectorProfile, PROFILE_METADATA_KEY, TUNING_METADATA_KEY } from '../engine/profile/detector-profile';
+import type { DetectorResponse, ModelProvenanceResponse } from './dto/inspection-responses.dto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { decodeMemoryNpz } from '../engine/npz';
 import type { MemoryArtifactRef } from '../engine/memory-cache';
+import { modelVersionPath, readModelVersion } from '../engine/model-version';
 import * as path from 'node:path';
-import { DatasetBase, DatasetLabel, FileStats, ModelRef, ModelSource, ModelStore, ResolvedArtifact, parseLenientJson, stemOf } from '../recipes/model-store';
+import {
+  DatasetBase,
+  DatasetLabel,
+  FileStats,
+  ModelRef,
+  ModelSource,
+  ModelStore,
+  ResolvedArtifact,
+  parseLenientJson,
+  stemOf,
+} from '../recipes/model-store';
 import { validateMmPerPx } from '../recipes/mm-per-px';
 import { parseShape } from './infer-wire';
 import { InspectionDiagnostics } from './inspection-diagnostics.service';
@@ -29,12 +41,6 @@ export interface Probe {
   refusedFallbacks: Array<{ kind: string; path: string; source: ModelSource }>;
 }
 
-/** Which model answered: in every inference answer, /state and /manifest, so a fallback is never hidden. */
-export interface ModelProvenance {
-  model_source: ModelSource | null;
-  model_fallback: boolean;
-  model_artifacts: Record<'memory' | 'index' | 'calib', { path: string; source: ModelSource } | null>;
-}
 
 export interface Sample {
   bytes: Uint8Array;
@@ -105,7 +111,7 @@ export class ModelArtifacts {
   }
 
   /** The model's provenance as the responses show it (paths relative to the models directory). */
-  provenance(probe: Probe): ModelProvenance {
+  provenance(probe: Probe): ModelProvenanceResponse {
     const describe = (artifact: ResolvedArtifact) =>
       artifact.path && artifact.source ? { path: path.relative(this.store.root, artifact.path), source: artifact.source } : null;
     const found = [probe.memory, probe.index, probe.calib].filter((a) => a.path !== null);
@@ -151,21 +157,24 @@ export class ModelArtifacts {
   /** Writes the calib JSON under the model lock; returns its path. */
   async writeCalib(ref: ModelRef, content: Record<string, unknown>): Promise<string> {
     const file = this.store.artifactPath(ref, 'calib');
-    await this.store.withModelLock(ref, () => this.store.writeJson(file, content));
+    await this.store.withModelLock(ref, async (lease) => {
+      lease.assertHeld();
+      await this.store.writeJson(file, content);
+    });
     return file;
   }
 
-  /** Whether the resolved npz parses (cached by path, size and mtime). */
+  /** Whether the resolved npz parses (cached by path, content version, size and mtime). */
   async memoryLoadable(memory: ResolvedArtifact): Promise<boolean> {
     return (await this.readMemory(memory))?.ok ?? false;
   }
 
   /** How the model looks at its images: the detector profile and the fit-time tuning report from the npz
    *  metadata; null without a loadable memory, profile null for models fitted before profiles existed. */
-  async detector(memory: ResolvedArtifact): Promise<{ profile: unknown; summary: string | null; tuning: unknown } | null> {
+  async detector(memory: ResolvedArtifact): Promise<DetectorResponse | null> {
     const read = await this.readMemory(memory);
     if (!read?.ok) return null;
-    const profile = read.metadata[PROFILE_METADATA_KEY] ?? null;
+    const profile = (read.metadata[PROFILE_METADATA_KEY] ?? null) as Record<string, unknown> | null;
     let summary: string | null = null;
     try {
       // Block count is not checked here (no backbone on the main thread): any length is accepted for display.
@@ -174,12 +183,12 @@ export class ModelArtifacts {
     } catch {
       summary = null;
     }
-    return { profile, summary, tuning: read.metadata[TUNING_METADATA_KEY] ?? null };
+    return { profile, summary, tuning: (read.metadata[TUNING_METADATA_KEY] ?? null) as Record<string, unknown> | null };
   }
 
   private async readMemory(memory: ResolvedArtifact): Promise<{ ok: boolean; metadata: Record<string, unknown> } | null> {
     if (!memory.path || !memory.stats) return null;
-    const key = `${memory.stats.size}:${memory.stats.mtimeMs}`;
+    const key = `${readModelVersion(modelVersionPath(memory.path)) ?? ''}:${memory.stats.size}:${memory.stats.mtimeMs}`;
     const cached = this.loadable.get(memory.path);
     if (cached && cached.key === key) return cached;
     let ok = true;
@@ -242,5 +251,6 @@ export function memoryRef(probe: Probe): MemoryArtifactRef {
     npzMtimeMs: (probe.memory.stats as FileStats).mtimeMs,
     indexPath: probe.index.path,
     indexMtimeMs: probe.index.stats?.mtimeMs ?? null,
+    versionPath: modelVersionPath(probe.memory.path as string),
   };
 }
