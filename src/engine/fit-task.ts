@@ -89,11 +89,11 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
   let backboneMs = 0;
   const total = input.images.length;
   let seen = 0;
-  let profile = input.profile ?? (await ctx.baselineProfile());
+  let profile = input.profile ?? (await ctx.defaultFitProfile());
   let tuning: TuningReport | undefined;
   if (!input.profile && input.tune) {
     reportTaskProgress(abortFlag, 'tuning', 0, total);
-    ({ profile, report: tuning } = await tuneProfile(input.images.map(readTuningBytes), profile, ctx, { ...input.tune, seed: input.seed }, abortFlag));
+    ({ profile, report: tuning } = await tuneProfile(input.images.map(readTuningBytes), await ctx.baselineProfile(), ctx, { ...input.tune, seed: input.seed }, abortFlag));
   }
   // 'aspect' sizing gives every crop its own grid; patches are compared one by one, so only the dim must agree.
   const fixedGrid = profile.input.mode === 'letterbox';

@@ -2,7 +2,7 @@
 import { Backbone } from './backbone';
 import { decodeImage } from './image';
 import { MemoryCache } from './memory-cache';
-import { baselineProfile, type DetectorProfile } from './profile/detector-profile';
+import { baselineProfile, defaultFitProfile, type DetectorProfile } from './profile/detector-profile';
 import { normaliseFeatures } from './profile/feature-normalisation';
 import { sizeForBackbone } from './profile/input-sizing';
 import { appendPosition, POSITION_CHANNELS } from './profile/position-features';
@@ -44,6 +44,12 @@ export class WorkerContext {
   async baselineProfile(): Promise<DetectorProfile> {
     const backbone = await this.getBackbone();
     return baselineProfile(backbone.manifest.normalisation, backbone.info.blocks.length);
+  }
+
+  /** What a fit uses without tuning (and the tuner's starting point): see defaultFitProfile. */
+  async defaultFitProfile(): Promise<DetectorProfile> {
+    const backbone = await this.getBackbone();
+    return defaultFitProfile(await this.baselineProfile(), backbone.info);
   }
 
   /** decode → size per profile → backbone → block normalisation per profile (baseline when absent). */

@@ -107,3 +107,19 @@ export function baselineProfile(normalisation: FeatureNormalisation | undefined,
       : { weights: new Array<number>(blockCount).fill(1), floors: new Array<number>(blockCount).fill(0), unitNorm: true },
   };
 }
+
+/** Weight of the position channels in the default fit profile: ROIs of a recipe show the same part in the same place. */
+export const DEFAULT_POSITION_WEIGHT = 1;
+
+/**
+ * The profile a fit uses without tuning (BDI_SELF_TUNING=0, or too few OK images), and the tuner's starting point:
+ * the crop's own aspect ratio where the backbone allows it (no resolution spent on padding), the backbone's block
+ * normalisation, and the patch position. Measured on MTD against the baseline: docs/quality.md.
+ */
+export function defaultFitProfile(baseline: DetectorProfile, backbone: { resizable: boolean; inputWidth: number; inputHeight: number }): DetectorProfile {
+  return {
+    input: backbone.resizable ? { mode: 'aspect', side: Math.round(Math.sqrt(backbone.inputWidth * backbone.inputHeight)) } : { mode: 'letterbox' },
+    features: baseline.features,
+    position: DEFAULT_POSITION_WEIGHT,
+  };
+}

@@ -8,7 +8,7 @@ import { writeBackbone } from '../backbone/testing/tiny-vit';
 import { describeProfile } from '../profile/detector-profile';
 import { createPrng } from '../seeded-prng';
 import { WorkerContext } from '../worker-context';
-import { MIN_TUNING_IMAGES, tuneProfile } from './tune-profile';
+import { MIN_GAIN, MIN_TUNING_IMAGES, tuneProfile } from './tune-profile';
 
 /** A 144×96 ringed part on a dark background with sensor noise (not square: exercises 'aspect' sizing). */
 async function crop(seed: number): Promise<Uint8Array> {
@@ -46,9 +46,9 @@ describe('tuneProfile', () => {
     const { report } = a;
     expect(report).toMatchObject({ tuned: true, heldOutImages: 2, syntheticDefects: 4, memoryImages: 6 });
     expect(report.candidates.length).toBeGreaterThan(8);
-    expect(report.chosen!.objective).toBeGreaterThanOrEqual(report.baseline!.objective);
-    // A candidate replaces the incumbent only when better by more than 0.003 (ties keep the earlier, simpler one).
-    expect(report.chosen!.objective).toBeGreaterThanOrEqual(Math.max(...report.candidates.map((c) => c.objective)) - 0.003 * report.candidates.length);
+    // The incumbent only ever improves and a candidate replaces it only when better by more than MIN_GAIN, so no
+    // candidate, the baseline included, beats the choice by more than that.
+    for (const c of report.candidates) expect(c.objective).toBeLessThanOrEqual(report.chosen!.objective + MIN_GAIN);
     expect(report.chosen!.profile).toBe(describeProfile(a.profile));
     for (const c of report.candidates) {
       expect(c.objective).toBeCloseTo((c.imageAuroc + c.cellAuroc) / 2, 12);
@@ -57,11 +57,12 @@ describe('tuneProfile', () => {
     }
   }, 180_000);
 
-  it('keeps the baseline, saying why, with too few decodable images', async () => {
+  it('keeps the default fit profile, saying why, with too few decodable images', async () => {
     const baseline = await ctx.baselineProfile();
     const few = [...images.slice(0, MIN_TUNING_IMAGES - 1), new Uint8Array([1, 2, 3])];
     const { profile, report } = await tuneProfile(few, baseline, ctx, { seed: 7 });
-    expect(profile).toBe(baseline);
+    expect(profile).toEqual(await ctx.defaultFitProfile());
+    expect(profile).toEqual({ input: { mode: 'aspect', side: 224 }, features: baseline.features, position: 1 });
     expect(report).toMatchObject({ tuned: false, reason: `${MIN_TUNING_IMAGES - 1} decodable OK images; tuning needs at least ${MIN_TUNING_IMAGES}` });
   });
 });

@@ -7,7 +7,7 @@ import { AbortedError } from '../engine-error';
 import { buildFlatIndex } from '../faiss-index';
 import { decodeImage } from '../image';
 import { nearestDistances } from '../knn';
-import { describeProfile, type DetectorProfile, type FeatureNormalisation, type InputSizing, type ScoreStatistic } from '../profile/detector-profile';
+import { defaultFitProfile, describeProfile, type DetectorProfile, type FeatureNormalisation, type InputSizing, type ScoreStatistic } from '../profile/detector-profile';
 import { blockNorms, normaliseFeatures } from '../profile/feature-normalisation';
 import { appendPosition, POSITION_CHANNELS } from '../profile/position-features';
 import { createPrng, type Prng } from '../seeded-prng';
@@ -37,7 +37,7 @@ export interface CandidateScore {
 }
 
 export interface TuningReport {
-  /** Whether tuning ran; when not, `reason` says why and the baseline profile is used. */
+  /** Whether tuning ran; when not, `reason` says why and the default fit profile is used. */
   tuned: boolean;
   reason?: string;
   heldOutImages: number;
@@ -58,8 +58,13 @@ const STATISTICS: ScoreStatistic[] = [
   { kind: 'top-mean', fraction: 0.01 },
   { kind: 'percentile', value: 100 },
 ];
-/** A candidate must beat the incumbent by this much to replace it: ties keep the simpler, baseline choice. */
-const MIN_GAIN = 0.003;
+/**
+ * A candidate must beat the incumbent by this much to replace it. A few dozen held-out images measure an AUROC to
+ * a few hundredths only (measured on MTD: synthetic differences below 0.01 did not carry over to real defects), so
+ * the prior stays unless the evidence is clear.
+ */
+export const MIN_GAIN = 0.02;
+
 
 interface RawImage {
   features: Float32Array;
@@ -86,8 +91,10 @@ export async function tuneProfile(
   abortFlag?: Int32Array,
 ): Promise<{ profile: DetectorProfile; report: TuningReport }> {
   const started = performance.now();
+  const backbone = await ctx.getBackbone();
+  const prior = defaultFitProfile(baseline, backbone.info);
   const empty = (reason: string): { profile: DetectorProfile; report: TuningReport } => ({
-    profile: baseline,
+    profile: prior,
     report: { tuned: false, reason, heldOutImages: 0, syntheticDefects: 0, memoryImages: 0, baseline: null, chosen: null, candidates: [], ms: performance.now() - started },
   });
   if (images.length < MIN_TUNING_IMAGES) return empty(`${images.length} OK images; tuning needs at least ${MIN_TUNING_IMAGES}`);
@@ -116,10 +123,9 @@ export async function tuneProfile(
     }),
   );
 
-  const backbone = await ctx.getBackbone();
   const blocks = backbone.info.blocks;
   const sizings: InputSizing[] = [{ mode: 'letterbox' }];
-  if (backbone.info.resizable) sizings.push({ mode: 'aspect', side: Math.round(Math.sqrt(backbone.info.inputWidth * backbone.info.inputHeight)) });
+  if (prior.input.mode === 'aspect') sizings.push(prior.input);
 
   const sets: SizedSet[] = [];
   for (const sizing of sizings) {
@@ -146,15 +152,14 @@ export async function tuneProfile(
   const baselineSet = sets[0];
   const base = measure(baselineSet, baseline.features, 0);
   const candidates: CandidateScore[] = [base.score];
-  // The incumbent starts at the prior: the crop's own aspect ratio where the backbone allows it (no resolution
-  // spent on padding); the baseline must beat it by MIN_GAIN like any other candidate.
+  // The incumbent starts at the default fit profile (aspect sizing where possible, position); every other
+  // candidate, the baseline included, must beat it by MIN_GAIN.
   const priorSet = sets[sets.length - 1];
-  let best = { set: baselineSet, features: baseline.features, position: 0, ...base };
-  if (priorSet !== baselineSet) {
-    const prior = measure(priorSet, baseline.features, 0);
-    candidates.push(prior.score);
-    if (prior.score.objective >= base.score.objective - MIN_GAIN) best = { set: priorSet, features: baseline.features, position: 0, ...prior };
-  }
+  const priorPosition = prior.position ?? 0;
+  const measuredPrior = measure(priorSet, prior.features, priorPosition);
+  candidates.push(measuredPrior.score);
+  let best = { set: priorSet, features: prior.features, position: priorPosition, ...measuredPrior };
+  if (base.score.objective > measuredPrior.score.objective + MIN_GAIN) best = { set: baselineSet, features: baseline.features, position: 0, ...base };
   const consider = (set: SizedSet, features: FeatureNormalisation, position = best.position): void => {
     const result = measure(set, features, position);
     candidates.push(result.score);
@@ -164,12 +169,12 @@ export async function tuneProfile(
   // 1. Sizing × normalisation style (whole-row unit norm as the original, or energy-aware: flat patches stay small).
   for (const set of sets) {
     for (const unitNorm of [true, false]) {
-      if (unitNorm === baseline.features.unitNorm && (set === baselineSet || set === priorSet)) continue;
+      if (unitNorm === baseline.features.unitNorm && set === priorSet) continue;
       consider(set, { ...baseline.features, unitNorm });
     }
   }
-  // 2. Position in the crop (registered parts: the same place shows the same thing in every ROI).
-  for (const position of [1, 2]) consider(best.set, best.features, position);
+  // 2. Position in the crop: off for surfaces without a fixed layout (random crops of a texture), or stronger.
+  for (const position of [0, 2]) if (position !== best.position) consider(best.set, best.features, position);
   // 3. Noise floors learned from the OK memory images: multiples of each block's low-energy patch norm.
   const memoryRaw = best.set.memory.map((image) => image.features);
   for (const multiple of [1, 2, 4]) consider(best.set, { ...best.features, floors: learnNoiseFloors(memoryRaw, dim, blocks, multiple) });
@@ -240,6 +245,7 @@ function scoreCandidate(
     }),
   );
   const cellAuroc = rankAuroc(positives, negatives);
+  // The original's p99 unless another statistic is clearly better.
   let bestImage = -1;
   let statistic = STATISTICS[0];
   for (const candidate of STATISTICS) {
@@ -248,7 +254,7 @@ function scoreCandidate(
       defectCells.map((cells, i) => score(cells, set.defects[i])),
       cleanCells.map((cells, i) => score(cells, set.clean[i])),
     );
-    if (auroc > bestImage + 1e-9) {
+    if (bestImage < 0 || auroc > bestImage + MIN_GAIN) {
       bestImage = auroc;
       statistic = candidate;
     }
