@@ -7,6 +7,7 @@ import { runDetect } from './detection/detect-task';
 import { toErrorEnvelope } from './error-envelope';
 import { runExtract } from './extract-task';
 import { runFit } from './fit-task';
+import { runInferBatch } from './infer-batch-task';
 import { runInfer } from './infer-task';
 import { loadNativeAddon } from './native-addon';
 import type { TaskInput, TaskMessage, TaskName, TaskOutput, TaskReply, WorkerConfig, WorkerInfo } from './pool-protocol';
@@ -24,6 +25,7 @@ async function runInfo(input: TaskInput<'info'>, ctx: WorkerContext): Promise<Wo
     ...(warmUpMs !== undefined ? { warmUpMs } : {}),
     threadId,
     backbone: backbone.info,
+    batching: { ...backbone.batching.stats },
     nativeThreads: loadNativeAddon().getThreads(),
     envThreads: { OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? null, OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? null },
     cachedMemories: ctx.memories.size,
@@ -37,6 +39,7 @@ const HANDLERS: { [K in TaskName]: Handler<K> } = {
   extract: runExtract,
   fit: runFit,
   infer: runInfer,
+  inferBatch: runInferBatch,
   info: runInfo,
 };
 
