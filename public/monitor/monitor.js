@@ -54,6 +54,7 @@ const ui = {
   formInferParams: $('job-infer-params'),
   formShape: $('job-shape'),
   formIncludeHeatmap: $('job-include-heatmap'),
+  formHeatmapScale: $('job-heatmap-scale'),
   formKey: $('job-idempotency-key'),
   formSubmit: $('job-submit'),
   formStatus: $('job-form-status'),
@@ -69,6 +70,12 @@ const resultUi = {
   rawBox: $('ai-backend-result-raw-box'),
   toggles: $('ai-backend-result-toggles'),
   overlayToggle: $('ai-backend-result-show-overlay'),
+  legend: $('ai-backend-result-legend'),
+  legendBar: $('ai-backend-result-legend-bar'),
+  legendMark: $('ai-backend-result-legend-mark'),
+  legendMin: $('ai-backend-result-legend-min'),
+  legendMax: $('ai-backend-result-legend-max'),
+  legendText: $('ai-backend-result-legend-text'),
   redraw: null,
 };
 
@@ -266,7 +273,10 @@ function clearDetails() {
   ui.detailRaw.textContent = '';
 }
 
-/** The stored request of a job: from GET /jobs/{id}/request, else this page's snapshot. */
+/**
+ * The stored request of a job: from GET /jobs/{id}/request, else this page's snapshot; without either, why not
+ * (`stored` is the route's answer, or `{ error }` when it failed).
+ */
 function requestOf(jobId, stored) {
   const candidate = stored?.request;
   if (candidate && typeof candidate === 'object' && !Array.isArray(candidate)) {
@@ -274,7 +284,10 @@ function requestOf(jobId, stored) {
   }
   const snapshot = snapshots.get(jobId);
   if (snapshot) return { request: snapshot.request, source: 'snapshot kept by this page when the job was submitted' };
-  return { request: null, source: '' };
+  const why = stored?.error
+    ? `GET /jobs/${jobId}/request: ${stored.error.message}`
+    : `GET /jobs/${jobId}/request answered without a request`;
+  return { request: null, source: '', missing: why };
 }
 
 function renderRecordFields(record) {
@@ -348,14 +361,14 @@ async function openResult(jobId) {
     const [result, record, stored] = await Promise.all([
       fetchResult(jobId),
       fetchJob(jobId).catch(() => null),
-      fetchStoredRequest(jobId).catch(() => null),
+      fetchStoredRequest(jobId).catch((error) => ({ error })),
     ]);
     const job = record ?? findShownJob(jobId) ?? { jobId };
     const kind = resultKind(job.task, result);
-    const { request, source } = requestOf(jobId, stored);
+    const { request, source, missing } = requestOf(jobId, stored);
     setDetailLine(`${jobSummary(job)} | ${resultSummary(kind, result)}`);
     renderRecordFields(job);
-    await renderResult(resultUi, { kind, result, request, imageSource: source });
+    await renderResult(resultUi, { kind, result, request, imageSource: source, requestMissing: missing });
     resultUi.summary.textContent = `Job ${jobId} | task: ${typeof job.task === 'string' ? job.task : '—'}`;
     setJobStatus(`Backend job ${jobId}: result loaded`);
   } catch (error) {
@@ -513,6 +526,7 @@ function syncTaskFields() {
   ui.formImage.required = !dataset;
   document.getElementById('job-shape').closest('.field').hidden = task !== 'infer';
   document.getElementById('job-include-heatmap').closest('.check').hidden = task !== 'infer' && task !== 'infer-dataset';
+  ui.formHeatmapScale.closest('.field').hidden = task !== 'infer' && task !== 'infer-dataset';
   document.getElementById('job-require-ng').closest('.check').hidden = task !== 'calibrate-dataset';
 }
 
@@ -554,6 +568,7 @@ async function buildJobBody() {
       body.shape = shape;
     }
     body.include_heatmap = ui.formIncludeHeatmap.checked;
+    body.heatmap_scale = ui.formHeatmapScale.value;
   }
   return withIdempotencyKey(body);
 }
@@ -574,7 +589,7 @@ function datasetJobBody(task) {
   const body = { task, role_id: roleId, roi_id: roiId };
   if (task === 'fit-ok') Object.assign(body, { mm_per_px: mmPerPx, use_dataset: true });
   else body.default_mm_per_px = mmPerPx;
-  if (task === 'infer-dataset') body.include_heatmap = ui.formIncludeHeatmap.checked;
+  if (task === 'infer-dataset') Object.assign(body, { include_heatmap: ui.formIncludeHeatmap.checked, heatmap_scale: ui.formHeatmapScale.value });
   if (task === 'calibrate-dataset') body.require_ng = document.getElementById('job-require-ng').checked;
   const modelKey = optionalText('model_key');
   const recipeId = optionalText('recipe_id');

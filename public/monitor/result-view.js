@@ -2,8 +2,18 @@
 // job's input image on a canvas. Server values reach the DOM as text or as canvas pixels, never as markup.
 import { displayJson, formatNumber } from './format.js';
 
-const DATA_IMAGE_URL = /^data:image\/[a-z0-9.+-]+;base64,[a-z0-9+/=\s]*$/i;
-const BASE64 = /^[a-z0-9+/=\s]+$/i;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+// What the backend decodes, recognised by its first bytes (the backend ignores a data URL's MIME type too).
+const SIGNATURES = [
+  ['image/png', 'PNG', [0x89, 0x50, 0x4e, 0x47]],
+  ['image/jpeg', 'JPEG', [0xff, 0xd8, 0xff]],
+  ['image/gif', 'GIF', [0x47, 0x49, 0x46, 0x38]],
+  ['image/webp', 'WebP', [0x52, 0x49, 0x46, 0x46, null, null, null, null, 0x57, 0x45, 0x42, 0x50]],
+  ['image/bmp', 'BMP', [0x42, 0x4d]],
+  ['image/tiff', 'TIFF', [0x49, 0x49, 0x2a, 0x00]],
+  ['image/tiff', 'TIFF', [0x4d, 0x4d, 0x00, 0x2a]],
+];
 
 // Perceptually ordered colour stops (inferno-like): dark → purple → red → orange → pale yellow.
 const HEAT_STOPS = [
@@ -29,17 +39,40 @@ function buildHeatLut() {
   return lut;
 }
 
-/** A data URL safe to hand to an <img>: only image MIME types with base64 payloads. */
-export function imageDataUrl(value) {
-  return typeof value === 'string' && DATA_IMAGE_URL.test(value.slice(0, 64)) && DATA_IMAGE_URL.test(value)
-    ? value
-    : null;
+/**
+ * An image payload as the job API takes it — a data URL (any MIME type) or plain base64, standard or URL-safe,
+ * whitespace ignored — as `{ url, format }` for an <img>, or `{ problem }` saying why it cannot be shown. The URL is
+ * rebuilt from the checked base64 and the sniffed type, so nothing else of the value reaches the DOM.
+ */
+export function payloadImage(value) {
+  if (typeof value !== 'string' || value.trim() === '') return { problem: 'no image in the stored request' };
+  let encoded = value;
+  let wrapper = 'plain base64';
+  if (/^data:/i.test(encoded)) {
+    const comma = encoded.indexOf(',');
+    if (comma < 0 || !/;base64$/i.test(encoded.slice(0, comma))) return { problem: 'a data URL that is not base64' };
+    encoded = encoded.slice(comma + 1);
+    wrapper = 'data URL';
+  }
+  encoded = encoded.replace(/\s+/g, '').replace(/-/g, '+').replace(/_/g, '/');
+  const bare = encoded.replace(/=+$/, '');
+  if (!BASE64.test(encoded) || bare.length % 4 === 1) return { problem: 'not valid base64' };
+  encoded = bare + '='.repeat((4 - (bare.length % 4)) % 4);
+  let head;
+  try {
+    head = Array.from(atob(encoded.slice(0, 16)), (c) => c.charCodeAt(0));
+  } catch {
+    return { problem: 'not valid base64' };
+  }
+  const match = SIGNATURES.find(([, , signature]) => signature.every((byte, i) => byte === null || head[i] === byte));
+  if (!match) return { problem: 'not a PNG, JPEG, GIF, WebP, BMP or TIFF image' };
+  const [type, format] = match;
+  if (type === 'image/tiff') return { problem: 'a TIFF image, which browsers cannot show' };
+  return { url: `data:${type};base64,${encoded}`, format: `${format}, ${wrapper}` };
 }
 
 function heatmapDataUrl(value) {
-  if (typeof value !== 'string' || value === '') return null;
-  if (value.startsWith('data:')) return imageDataUrl(value);
-  return BASE64.test(value) ? `data:image/png;base64,${value}` : null;
+  return payloadImage(value).url ?? null;
 }
 
 function loadImage(src) {
@@ -189,10 +222,11 @@ function drawBoxes(context, boxes, color, lineWidth, fontSize, canvasWidth) {
 }
 
 /**
- * Draws the result. `request` is the stored job request when known (imageBase64, shape); without the input image
- * the heatmap (inspection) or a blank canvas sized to the boxes (detect) is the background.
+ * Draws the result. `request` is the stored job request when known (imageBase64, shape), else null with
+ * `requestMissing` saying why; without the input image the heatmap (inspection) or a blank canvas sized to the boxes
+ * (detect) is the background, and the note says which of the two cases it is.
  */
-export async function renderResult(ui, { kind, result, request, imageSource }) {
+export async function renderResult(ui, { kind, result, request, imageSource, requestMissing }) {
   ui.summary.textContent = kind === 'generic' ? 'Result of a job without an image view.' : '';
   ui.list.replaceChildren();
   for (const line of listLines(kind, result)) {
@@ -214,11 +248,13 @@ export async function renderResult(ui, { kind, result, request, imageSource }) {
     ui.canvasBox.hidden = true;
     ui.toggles.hidden = true;
     ui.imageNote.hidden = true;
+    renderLegend(ui, null, false);
     return;
   }
 
+  const input = request ? payloadImage(request.imageBase64) : null;
   const [image, heatmap] = await Promise.all([
-    loadImage(imageDataUrl(request?.imageBase64)),
+    loadImage(input?.url),
     kind === 'inspection' ? loadImage(heatmapDataUrl(result.heatmap_png_base64)) : Promise.resolve(null),
   ]);
   const items = kind === 'detect' ? (Array.isArray(result.objects) ? result.objects : []) : Array.isArray(result.regions) ? result.regions : [];
@@ -272,11 +308,76 @@ export async function renderResult(ui, { kind, result, request, imageSource }) {
   ui.toggles.hidden = false;
 
   const notes = [];
-  if (!image) notes.push('Input image not available for this job (no stored request) — overlay drawn without it.');
-  else notes.push(`Input image: ${imageSource}.`);
+  if (!request) notes.push(`No stored request for this job (${requestMissing || 'not kept'}) — overlay drawn without the input image.`);
+  else if (!input.url) notes.push(`Input image not shown: ${input.problem} (${imageSource}) — overlay drawn without it.`);
+  else if (!image) notes.push(`Input image not shown: the browser could not decode it (${input.format}; ${imageSource}) — overlay drawn without it.`);
+  else notes.push(`Input image: ${imageSource} (${input.format}).`);
   if (kind === 'inspection' && !heatmap) notes.push('No heatmap in this result (include_heatmap was off or decision OK).');
   ui.imageNote.textContent = notes.join(' ');
   ui.imageNote.hidden = false;
+  renderLegend(ui, kind === 'inspection' && heatmap ? result.heatmap_scale : null, kind === 'inspection' && Boolean(heatmap));
+}
+
+/** Legend values: four significant digits (the exact score and threshold are in the decision line). */
+function short(value) {
+  return typeof value === 'number' && Number.isFinite(value) ? String(Number(value.toPrecision(4))) : text(value);
+}
+
+function percent(level) {
+  return `${Math.round(level * 100)} %`;
+}
+
+/**
+ * The colour bar of the heatmap with the score values at its ends and the threshold's mark, from the result's
+ * `heatmap_scale` legend ({mode, min, max, threshold, threshold_level}). A heatmap without a legend (an older
+ * backend) is read as the per-image stretch it then is.
+ */
+function renderLegend(ui, legend, hasHeatmap) {
+  const box = ui.legend;
+  if (!box) return;
+  if (!hasHeatmap) {
+    box.hidden = true;
+    return;
+  }
+  const valid = legend && typeof legend === 'object' && num(legend.min) !== null && num(legend.max) !== null;
+  const bar = ui.legendBar;
+  const context = bar.getContext('2d');
+  const pixels = context.createImageData(bar.width, bar.height);
+  for (let x = 0; x < bar.width; x += 1) {
+    const v = Math.round((x / (bar.width - 1)) * 255);
+    for (let y = 0; y < bar.height; y += 1) {
+      const i = (y * bar.width + x) * 4;
+      pixels.data.set([HEAT_LUT[v * 3], HEAT_LUT[v * 3 + 1], HEAT_LUT[v * 3 + 2], 255], i);
+    }
+  }
+  context.putImageData(pixels, 0, 0);
+  ui.legendMin.textContent = valid ? short(legend.min) : 'low';
+  ui.legendMax.textContent = valid ? short(legend.max) : 'high';
+  const level = valid ? num(legend.threshold_level) : null;
+  const onScale = level !== null && level >= 0 && level <= 1;
+  ui.legendMark.hidden = !onScale;
+  if (onScale) {
+    ui.legendMark.style.left = `${level * 100}%`;
+    ui.legendMark.title = `threshold ${short(legend.threshold)}`;
+  }
+  let text;
+  if (!valid) {
+    text = 'Heatmap scale: not given by the backend — a per-image stretch; colours do not compare across images.';
+  } else {
+    const where =
+      level === null
+        ? 'flat map'
+        : onScale
+          ? `threshold ${short(legend.threshold)} at ${percent(level)} of the bar`
+          : `threshold ${short(legend.threshold)} ${level > 1 ? 'above' : 'below'} this map's range`;
+    text =
+      legend.mode === 'absolute'
+        ? `Heatmap scale: absolute, ${short(legend.min)} … ${short(legend.max)}, the same for every image of this model; ${where}.`
+        : `Heatmap scale: per image, ${short(legend.min)} … ${short(legend.max)} (this map's own 1–99 % range; colours do not compare across images); ${where}.`;
+  }
+  ui.legendText.textContent = text;
+  box.dataset.mode = valid ? String(legend.mode) : 'unknown';
+  box.hidden = false;
 }
 
 export function clearResult(ui) {
@@ -285,6 +386,7 @@ export function clearResult(ui) {
   ui.canvasBox.hidden = true;
   ui.toggles.hidden = true;
   ui.imageNote.hidden = true;
+  renderLegend(ui, null, false);
   ui.list.replaceChildren();
   ui.rawBox.hidden = true;
   ui.raw.textContent = '';

@@ -1,7 +1,9 @@
 // The typed configuration of the service, built once at boot (see load-config.ts) and injected everywhere
 // as APP_CONFIG. Nothing else reads process.env.
+import type { HeatmapScaleMode } from '../engine/heatmap-png';
 
 export type DevicePreference = 'auto' | 'cpu' | 'cuda';
+export type LogFormat = 'auto' | 'json' | 'pretty';
 
 export interface AppConfig {
   server: {
@@ -41,6 +43,8 @@ export interface AppConfig {
     scorePercentile: number;
     areaMm2Thr: number;
     maxScoresPerCalibration: number;
+    /** BDI_HEATMAP_SCALE: the heatmap scale of a request that names none ('image': the GUI's per-image stretch). */
+    heatmapScale: HeatmapScaleMode;
   };
   training: {
     minOkSamples: number;
@@ -68,6 +72,8 @@ export interface AppConfig {
     maxStalled: number;
   };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** LOG_FORMAT: 'auto' = human-readable lines when stdout is a terminal, JSON lines otherwise. */
+  logFormat: LogFormat;
   version: string;
 }
 

@@ -8,6 +8,8 @@ import { Env, EnvReader } from './env-reader';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const DEVICES = ['auto', 'cpu', 'cuda'] as const;
+const HEATMAP_SCALES = ['image', 'absolute'] as const;
+const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 
 /** configs/app.yaml keys (same sections as the original backend) mapped to the env variable they default. */
 const YAML_KEYS: Record<string, [section: string, key: string]> = {
@@ -145,6 +147,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
       scorePercentile: read.number(['BDI_SCORE_PERCENTILE', 'BRAKEDISC_SCORE_PERCENTILE'], 99, { min: 0, max: 100 }),
       areaMm2Thr: read.number(['BDI_AREA_MM2_THR', 'BRAKEDISC_AREA_MM2_THR'], 1.0, { min: 0 }),
       maxScoresPerCalibration: read.number(['BDI_MAX_CALIBRATION_SCORES'], 100_000, { min: 1, integer: true }),
+      heatmapScale: read.oneOf(['BDI_HEATMAP_SCALE'], HEATMAP_SCALES, 'image'),
     },
     training: {
       minOkSamples: read.number(['BDI_MIN_OK_SAMPLES', 'BRAKEDISC_MIN_OK_SAMPLES'], 10, { min: 1, integer: true }),
@@ -170,6 +173,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
       maxStalled: read.number(['BDI_JOBS_MAX_STALLED'], 1, { min: 0, max: 100, integer: true }),
     },
     logLevel: read.oneOf(['LOG_LEVEL'], LOG_LEVELS, 'info'),
+    logFormat: read.oneOf(['LOG_FORMAT'], LOG_FORMATS, 'auto'),
     version: readPackageVersion(),
   };
 }

@@ -1,6 +1,6 @@
 // From per-token kNN distances to the crop-sized anomaly map, its score, the visual PNG and the defect regions.
 import { gaussianKernel, kernelSizeForSigma } from './gaussian-blur';
-import { encodeGrayPng, heatmapToGray } from './heatmap-png';
+import { encodeGrayPng, heatToGrayOnScale, heatmapScaleOf, type HeatmapScale } from './heatmap-png';
 import { PercentileSelector } from './percentile';
 import { findRegions, type RegionOptions } from './regions';
 import { loadNativeAddon } from './native-addon';
@@ -64,8 +64,9 @@ export function anomalyScore(map: AnomalyMap, scorePercentile: number): number {
   return map.valid.length === 0 ? 0 : map.valid.at(scorePercentile);
 }
 
-export function anomalyHeatmapPng(map: AnomalyMap): Promise<Uint8Array> {
-  return encodeGrayPng(heatmapToGray(map.heat, map.mask, map.valid), map.width, map.height);
+/** The heatmap PNG on `scale` (heatmap-png.ts); by default the GUI's per-image stretch. */
+export function anomalyHeatmapPng(map: AnomalyMap, scale: HeatmapScale = heatmapScaleOf(map.valid, 'image', null)): Promise<Uint8Array> {
+  return encodeGrayPng(heatToGrayOnScale(map.heat, map.mask, scale), map.width, map.height);
 }
 
 export function anomalyRegions(map: AnomalyMap, options: RegionOptions): Region[] {

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { anomalyHeatmapPng, anomalyScore, buildAnomalyMap } from './anomaly-map';
 import * as zlib from 'node:zlib';
-import { crc32Table, encodeGrayPng, heatmapToGray } from './heatmap-png';
+import { crc32Table, encodeGrayPng, heatToGrayOnScale, heatmapScaleOf, heatmapToGray } from './heatmap-png';
 import { letterboxGeometry } from './letterbox';
 import { PercentileSelector } from './percentile';
 
@@ -18,6 +18,38 @@ describe('heatmapToGray', () => {
 
   it('is all zero when the in-mask values are flat', () => {
     expect(Array.from(heatmapToGray(new Float32Array(4).fill(2), new Uint8Array(4).fill(255), new PercentileSelector(new Float32Array(4).fill(2))))).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe('heatmap scales', () => {
+  const valid = () => new PercentileSelector(Float32Array.from([9, 1, 8, 2, 7, 3, 6, 4, 5]));
+
+  it("'image' spans the map's own 1st..99th percentile", () => {
+    const scale = heatmapScaleOf(valid(), 'image', 4);
+    expect(scale.mode).toBe('image');
+    expect(scale.min).toBeCloseTo(1.08, 12);
+    expect(scale.max).toBeCloseTo(8.92, 12);
+  });
+
+  it("'absolute' spans 0 .. twice the threshold, whatever the map holds", () => {
+    expect(heatmapScaleOf(valid(), 'absolute', 4)).toEqual({ mode: 'absolute', min: 0, max: 8 });
+    expect(heatmapScaleOf(new PercentileSelector(new Float32Array(0)), 'absolute', 0.25)).toEqual({ mode: 'absolute', min: 0, max: 0.5 });
+  });
+
+  it("'absolute' without a usable threshold falls back to 'image' and says so", () => {
+    for (const threshold of [null, undefined, 0, -1, NaN]) expect(heatmapScaleOf(valid(), 'absolute', threshold).mode).toBe('image');
+  });
+
+  it('on the absolute scale the threshold is gray 128, 0 is 0, twice the threshold and more 255; maps compare across images', () => {
+    const mask = new Uint8Array(6).fill(255);
+    const scale = heatmapScaleOf(valid(), 'absolute', 0.25);
+    const clean = heatToGrayOnScale(Float32Array.from([0, 0.05, 0.1, 0.15, 0.2, 0.24]), mask, scale);
+    const defect = heatToGrayOnScale(Float32Array.from([0.1, 0.2, 0.25, 0.375, 0.5, 0.9]), mask, scale);
+    expect(Array.from(clean)).toEqual([0, 26, 51, 77, 102, 122]);
+    expect(Array.from(defect)).toEqual([51, 102, 128, 191, 255, 255]);
+    // The same distances stretched per image: the clean map reaches full heat too.
+    const cleanStretched = heatmapToGray(Float32Array.from([0, 0.05, 0.1, 0.15, 0.2, 0.24]), mask, new PercentileSelector(Float32Array.from([0, 0.05, 0.1, 0.15, 0.2, 0.24])));
+    expect(Math.max(...cleanStretched)).toBe(255);
   });
 });
 

@@ -1,6 +1,7 @@
 // Task `infer`: one crop against a fitted memory → score, optional heatmap PNG and regions, stage timings.
 import { anomalyHeatmapPng, anomalyRegions, anomalyScore, buildAnomalyMap } from './anomaly-map';
 import { TokenGridMismatchError } from './engine-error';
+import { heatmapScaleOf } from './heatmap-png';
 import { nearestDistances } from './knn';
 import type { InferInput, InferOutput } from './pool-protocol';
 import type { WorkerContext } from './worker-context';
@@ -35,7 +36,9 @@ export async function runInfer(input: InferInput, ctx: WorkerContext): Promise<I
     memoryLoaded: ctx.memories.loads !== loadsBefore,
   };
   if (input.wantHeatmap) {
-    const png = await anomalyHeatmapPng(map);
+    const scale = heatmapScaleOf(map.valid, input.heatmapScale ?? 'image', input.threshold);
+    const png = await anomalyHeatmapPng(map, scale);
+    out.heatmapScale = scale;
     out.heatmapPngBase64 = Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64');
   }
   if (input.threshold !== undefined && input.threshold !== null) {

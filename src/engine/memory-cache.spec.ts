@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ArtifactNotFoundError, CorruptArtifactError } from './engine-error';
 import { buildFlatIndex, writeIndexFile } from './faiss-index';
 import { indexHoldsRows, MemoryCache } from './memory-cache';
+import { modelVersionOf, modelVersionPath } from './model-version';
 import { encodeMemoryNpz } from './npz';
 
 describe('MemoryCache', () => {
@@ -76,5 +77,61 @@ describe('MemoryCache', () => {
   it('raises ArtifactNotFoundError for a vanished file', () => {
     const cache = new MemoryCache(2);
     expect(() => cache.get({ npzPath: join(dir, 'gone.npz'), npzMtimeMs: 1, indexPath: null, indexMtimeMs: null })).toThrow(ArtifactNotFoundError);
+  });
+});
+
+describe('MemoryCache content versions', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'memcache-version-'));
+  const npz = (rows: number[]) => encodeMemoryNpz({ emb: Float32Array.from(rows), dim: 2, tokenH: 1, tokenW: 2, metadata: {} });
+
+  it('reloads a model rewritten with the same size and mtime once its version sidecar changes', () => {
+    const npzPath = join(dir, 'm.npz');
+    const versionPath = modelVersionPath(npzPath);
+    const first = npz([1, 0, 0, 1]);
+    const second = npz([0, 1, 1, 0]);
+    const write = (bytes: Uint8Array): void => {
+      writeFileSync(npzPath, bytes);
+      utimesSync(npzPath, 1000, 1000); // the same mtime each time: a coarse or cached mtime cannot tell them apart
+      writeFileSync(versionPath, JSON.stringify({ version: modelVersionOf(bytes) }));
+    };
+    const cache = new MemoryCache(4);
+    const ref = { npzPath, npzMtimeMs: 1_000_000, indexPath: null, indexMtimeMs: null, versionPath };
+    write(first);
+    const a = cache.get(ref);
+    expect(a.version).toBe(modelVersionOf(first));
+    expect(cache.get(ref)).toBe(a);
+    write(second);
+    const b = cache.get(ref);
+    expect(b).not.toBe(a);
+    expect(b.version).toBe(modelVersionOf(second));
+    expect(cache.get(ref)).toBe(b);
+    expect(cache.loads).toBe(2);
+  });
+
+  it('keeps what it loaded while the sidecar still names the previous version (between the two renames)', () => {
+    const npzPath = join(dir, 'n.npz');
+    const versionPath = modelVersionPath(npzPath);
+    const old = npz([1, 0, 0, 1]);
+    const next = npz([0, 1, 1, 0]);
+    writeFileSync(npzPath, next); // the new npz is in place, its sidecar not yet
+    writeFileSync(versionPath, JSON.stringify({ version: modelVersionOf(old) }));
+    const cache = new MemoryCache(4);
+    const ref = { npzPath, npzMtimeMs: 5, indexPath: null, indexMtimeMs: null, versionPath };
+    const loaded = cache.get(ref);
+    expect(loaded.version).toBe(modelVersionOf(next));
+    expect(cache.get(ref)).toBe(loaded); // no reload per request in that window
+    writeFileSync(versionPath, JSON.stringify({ version: modelVersionOf(next) }));
+    expect(cache.get(ref)).toBe(loaded);
+    expect(cache.loads).toBe(1);
+  });
+
+  it('falls back to mtimes for a model without a sidecar', () => {
+    const npzPath = join(dir, 'legacy.npz');
+    writeFileSync(npzPath, npz([1, 0, 0, 1]));
+    const cache = new MemoryCache(4);
+    const ref = { npzPath, npzMtimeMs: 1, indexPath: null, indexMtimeMs: null, versionPath: modelVersionPath(npzPath) };
+    const a = cache.get(ref);
+    expect(cache.get(ref)).toBe(a);
+    expect(cache.get({ ...ref, npzMtimeMs: 2 })).not.toBe(a);
   });
 });

@@ -1,8 +1,13 @@
-// Per-worker LRU of loaded memories (FAISS index + token grid), valid while the artifact files' mtimes match,
-// so a new fit written by any process is picked up without cross-thread invalidation.
+// Per-worker LRU of loaded memories (FAISS index + token grid), keyed on the model's content version: the SHA-256 of
+// the npz bytes, which a fit writes beside the model (`<base>_version.json`) after the npz. Each worker reads that
+// small sidecar on every request (opening a file revalidates it even on NFS, where a stat() can be served from the
+// attribute cache for seconds), so a model written by any node is picked up on the next request, without
+// cross-thread or cross-node invalidation and without relying on mtimes (coarse, or cached on network filesystems).
+// Models without a sidecar (legacy, or written by hand) fall back to the files' mtimes.
 import { existsSync, readFileSync } from 'node:fs';
 import { ArtifactNotFoundError, CorruptArtifactError } from './engine-error';
 import { buildFlatIndex, indexFromBytes, type FlatIndex } from './faiss-index';
+import { modelVersionOf, readModelVersion } from './model-version';
 import { decodeMemoryNpz } from './npz';
 
 export interface MemoryArtifactRef {
@@ -11,6 +16,8 @@ export interface MemoryArtifactRef {
   /** null: no index file, the index is rebuilt from the npz rows. */
   indexPath: string | null;
   indexMtimeMs: number | null;
+  /** The npz's content-version sidecar (`<base>_version.json`); absent or missing on disk: mtimes decide. */
+  versionPath?: string | null;
 }
 
 export interface LoadedMemory {
@@ -20,11 +27,15 @@ export interface LoadedMemory {
   tokenH: number;
   tokenW: number;
   metadata: Record<string, unknown>;
+  /** `sha256:<hex>` of the npz bytes that were loaded. */
+  version: string;
 }
 
 interface Entry {
   npzMtimeMs: number;
   indexMtimeMs: number | null;
+  /** The sidecar's version when this entry was loaded (it can lag the npz for the instant between two renames). */
+  sidecarSeen: string | null;
   memory: LoadedMemory;
 }
 
@@ -41,7 +52,8 @@ export class MemoryCache {
   get(ref: MemoryArtifactRef): LoadedMemory {
     const key = `${ref.npzPath}\u0000${ref.indexPath ?? ''}`;
     const hit = this.entries.get(key);
-    if (hit && hit.npzMtimeMs === ref.npzMtimeMs && hit.indexMtimeMs === ref.indexMtimeMs) {
+    const sidecar = ref.versionPath ? readModelVersion(ref.versionPath) : null;
+    if (hit && isCurrent(hit, ref, sidecar)) {
       this.entries.delete(key); // re-insert: Map order is the recency order
       this.entries.set(key, hit);
       return hit.memory;
@@ -49,13 +61,22 @@ export class MemoryCache {
     this.entries.delete(key);
     const memory = loadMemory(ref);
     this.loads++;
-    this.entries.set(key, { npzMtimeMs: ref.npzMtimeMs, indexMtimeMs: ref.indexMtimeMs, memory });
+    this.entries.set(key, { npzMtimeMs: ref.npzMtimeMs, indexMtimeMs: ref.indexMtimeMs, sidecarSeen: sidecar, memory });
     while (this.entries.size > Math.max(1, this.maxEntries)) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
     }
     return memory;
   }
+}
+
+/**
+ * An entry is current when the sidecar names the version it loaded; without a sidecar (or while the sidecar still
+ * names an older version than the npz that was read), when neither the sidecar nor the files' mtimes changed since.
+ */
+function isCurrent(entry: Entry, ref: MemoryArtifactRef, sidecar: string | null): boolean {
+  if (sidecar !== null && sidecar === entry.memory.version) return true;
+  return sidecar === entry.sidecarSeen && entry.npzMtimeMs === ref.npzMtimeMs && entry.indexMtimeMs === ref.indexMtimeMs;
 }
 
 /**
@@ -80,7 +101,9 @@ function readArtifact(path: string): Uint8Array {
 }
 
 export function loadMemory(ref: MemoryArtifactRef): LoadedMemory {
-  const npz = decodeMemoryNpz(readArtifact(ref.npzPath), ref.npzPath);
+  const npzBytes = readArtifact(ref.npzPath);
+  const version = modelVersionOf(npzBytes);
+  const npz = decodeMemoryNpz(npzBytes, ref.npzPath);
   let index: FlatIndex;
   if (ref.indexPath) {
     if (!existsSync(ref.indexPath)) throw new ArtifactNotFoundError(ref.indexPath);
@@ -93,5 +116,5 @@ export function loadMemory(ref: MemoryArtifactRef): LoadedMemory {
   } else {
     index = buildFlatIndex(npz.emb, npz.dim);
   }
-  return { index, m: npz.m, dim: npz.dim, tokenH: npz.tokenH, tokenW: npz.tokenW, metadata: npz.metadata };
+  return { index, m: npz.m, dim: npz.dim, tokenH: npz.tokenH, tokenW: npz.tokenW, metadata: npz.metadata, version };
 }

@@ -3,6 +3,7 @@
 import type { BackboneInfo, DeviceRequest } from './backbone';
 import type { DetectInput, DetectOutput } from './detection/detect-task';
 import type { ErrorEnvelope } from './error-envelope';
+import type { HeatmapScale, HeatmapScaleMode } from './heatmap-png';
 import type { MemoryArtifactRef } from './memory-cache';
 import type { Letterbox, PatchFeatures, Region, RoiShape, StageTimings } from './types';
 
@@ -83,12 +84,16 @@ export interface InferInput {
   areaMm2Thr: number;
   mmPerPx: number;
   wantHeatmap: boolean;
+  /** The heatmap's scale (heatmap-png.ts): 'image' (default, the GUI's) or 'absolute' (needs `threshold`). */
+  heatmapScale?: HeatmapScaleMode;
 }
 export interface InferOutput {
   score: number;
   tokenShape: [number, number];
   /** 8-bit grayscale PNG, crop size, base64-encoded in the worker: the wire form, kept off the main thread. */
   heatmapPngBase64?: string;
+  /** With the heatmap: the score values its gray levels 0 and 255 stand for. */
+  heatmapScale?: HeatmapScale;
   regions?: Region[];
   /** knn includes loading the memory on a cache miss (see memoryLoaded). */
   timings: StageTimings;

@@ -10,7 +10,8 @@ import type { FitImageError } from '../engine/pool-protocol';
 import { UnusableSample, unusableSamplesError } from './unusable-samples';
 import { EngineRunOptions, INSPECTION_ENGINE, INTERACTIVE, InspectionEngine } from './inspection-engine';
 import { InspectionDiagnostics, elapsedMs, statsFields } from './inspection-diagnostics.service';
-import { FitOkInput, FitOkResult } from './inference.types';
+import { FitOkResponse } from './dto/inspection-responses.dto';
+import { FitOkInput } from './inference.types';
 import { ModelArtifacts } from './model-artifacts.service';
 
 const CORESET_SEED = 0;
@@ -25,7 +26,7 @@ export class FitService {
     private readonly diagnostics: InspectionDiagnostics,
   ) {}
 
-  async fitOk(input: FitOkInput, run: EngineRunOptions = INTERACTIVE): Promise<FitOkResult> {
+  async fitOk(input: FitOkInput, run: EngineRunOptions = INTERACTIVE): Promise<FitOkResponse> {
     const started = performance.now();
     try {
       validateMmPerPx(input.mmPerPx);
@@ -77,7 +78,8 @@ export class FitService {
       }
 
       const coresetRate = input.memoryFit ? 1 : this.config.inference.coresetRate;
-      const { fit, written } = await this.store.withModelLock(input, async () => {
+      const { fit, written } = await this.store.withModelLock(input, async (lease) => {
+        this.diagnostics.event('fit_ok.lock_acquired', input, { node: this.config.jobs.nodeId });
         const fit = await this.engine
           .fit({ images, coresetRate, seed: CORESET_SEED, encodeArtifacts: true, onImageError: 'fail' }, run)
           .catch(async (error: unknown) => {
@@ -88,8 +90,11 @@ export class FitService {
         // An aborted job (cancel/timeout) must not replace the model it was about to overwrite.
         if (run.signal?.aborted) throw new ApiError('aborted', 'Fit aborted before its model was written');
         if (!fit.npzBytes) throw new Error('fit returned no npz bytes');
+        // Another node may have taken the model over if this node's lease lapsed (Redis down longer than the lease).
+        lease.assertHeld();
         const written = await this.store.writeModel(input, { indexBytes: fit.indexBytes ?? null, npzBytes: fit.npzBytes });
         this.artifacts.forgetLoadability();
+        this.diagnostics.event('fit_ok.lock_releasing', input, { node: this.config.jobs.nodeId, model_version: written.version });
         return { fit, written };
       });
       const memoryStats = await this.store.fileStats(written.memoryPath);
@@ -101,6 +106,7 @@ export class FitService {
         fitted_after: true,
         memory_path_written: written.memoryPath,
         index_path_written: written.indexPath,
+        model_version: written.version,
         ...statsFields('memory', memoryStats),
         ...statsFields('index', indexStats),
         timings_ms: fit.timingsMs,

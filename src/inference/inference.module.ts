@@ -10,7 +10,7 @@ import { INSPECTION_ENGINE, InspectionEngine } from './inspection-engine';
 import { InspectionDiagnostics } from './inspection-diagnostics.service';
 import { ModelArtifacts } from './model-artifacts.service';
 import { ModelStateService } from './model-state.service';
-import { MultipartInterceptor } from './multipart.interceptor';
+import { MultipartInterceptor } from '../common/wire/multipart';
 import { ScoringService } from './scoring.service';
 
 /** /fit_ok, /calibrate_ng, /infer, /infer_dataset, /calibrate_dataset, /manifest, /state and their job tasks. */

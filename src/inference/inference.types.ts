@@ -1,5 +1,6 @@
 // Plain inputs of the inspection operations: routes and jobs build them, the inspection services consume them.
 import type { ModelRef } from '../recipes/model-store';
+import type { HeatmapScaleMode } from '../engine/heatmap-png';
 import type { RoiShape } from '../engine/types';
 
 export interface RequestScope {
@@ -17,16 +18,6 @@ export interface FitOkInput extends ModelRef, RequestScope {
   recipeIdRaw?: string | null;
 }
 
-export interface FitOkResult {
-  n_embeddings: number;
-  coreset_size: number;
-  token_shape: [number, number];
-  coreset_rate_requested: number;
-  coreset_rate_applied: number;
-  request_id: string;
-  recipe_id: string;
-}
-
 export interface CalibrateNgInput extends ModelRef, RequestScope {
   mmPerPx: number;
   okScores: number[];
@@ -41,38 +32,29 @@ export interface InferRequestInput extends ModelRef, RequestScope {
   /** `shape` as sent: JSON text (the multipart field) or an already parsed object (jobs). */
   shape?: string | Record<string, unknown> | null;
   includeHeatmap?: boolean;
+  /** undefined: BDI_HEATMAP_SCALE. */
+  heatmapScale?: HeatmapScaleMode;
 }
 
-export interface InferRegion {
-  bbox: [number, number, number, number];
-  area_px: number;
-  area_mm2: number;
-  contour: Array<[number, number]>;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
-
-export interface InferResult {
-  score: number;
+/**
+ * The legend of a heatmap PNG: inside the mask, gray g (0..255) stands for the score value min + (g / 255)·(max − min)
+ * (values below min read 0, above max 255); the calibrated threshold sits at level threshold_level (0..1 of the
+ * range; outside 0..1 when the threshold is off this map's range, null for a flat map).
+ */
+export interface HeatmapLegend {
+  /** 'image': this map's own 1–99 % stretch (the GUI's); 'absolute': 0 .. 2 × threshold, the same for every image. */
+  mode: HeatmapScaleMode;
+  min: number;
+  max: number;
   threshold: number;
-  token_shape: [number, number];
-  heatmap_png_base64: string | null;
-  regions: InferRegion[];
-  request_id: string;
-  recipe_id: string;
-  decision: 'ok' | 'ng';
-  /** Regions over the area threshold; `regions` lists them only when the decision is NG. */
-  regions_above_area_threshold: number;
-  model_source: string | null;
-  model_fallback: boolean;
-  model_artifacts: Record<string, { path: string; source: string } | null>;
+  threshold_level: number | null;
 }
 
 export interface InferDatasetInput extends ModelRef, RequestScope {
   labels: string[];
   includeHeatmap: boolean;
+  /** undefined: BDI_HEATMAP_SCALE. */
+  heatmapScale?: HeatmapScaleMode;
   defaultMmPerPx: unknown;
 }
 

@@ -1,12 +1,24 @@
 // The model's artifacts as the inspection services read them: the memory/index/calib probe, the calib JSON, the
 // npz loadability cache and dataset samples. All file access goes through ModelStore.
+import type { ModelProvenanceResponse } from './dto/inspection-responses.dto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { decodeMemoryNpz } from '../engine/npz';
 import type { MemoryArtifactRef } from '../engine/memory-cache';
+import { modelVersionPath, readModelVersion } from '../engine/model-version';
 import * as path from 'node:path';
-import { DatasetBase, DatasetLabel, FileStats, ModelRef, ModelSource, ModelStore, ResolvedArtifact, parseLenientJson, stemOf } from '../recipes/model-store';
+import {
+  DatasetBase,
+  DatasetLabel,
+  FileStats,
+  ModelRef,
+  ModelSource,
+  ModelStore,
+  ResolvedArtifact,
+  parseLenientJson,
+  stemOf,
+} from '../recipes/model-store';
 import { validateMmPerPx } from '../recipes/mm-per-px';
 import { parseShape } from './infer-wire';
 import { InspectionDiagnostics } from './inspection-diagnostics.service';
@@ -28,12 +40,6 @@ export interface Probe {
   refusedFallbacks: Array<{ kind: string; path: string; source: ModelSource }>;
 }
 
-/** Which model answered: in every inference answer, /state and /manifest, so a fallback is never hidden. */
-export interface ModelProvenance {
-  model_source: ModelSource | null;
-  model_fallback: boolean;
-  model_artifacts: Record<'memory' | 'index' | 'calib', { path: string; source: ModelSource } | null>;
-}
 
 export interface Sample {
   bytes: Uint8Array;
@@ -104,7 +110,7 @@ export class ModelArtifacts {
   }
 
   /** The model's provenance as the responses show it (paths relative to the models directory). */
-  provenance(probe: Probe): ModelProvenance {
+  provenance(probe: Probe): ModelProvenanceResponse {
     const describe = (artifact: ResolvedArtifact) =>
       artifact.path && artifact.source ? { path: path.relative(this.store.root, artifact.path), source: artifact.source } : null;
     const found = [probe.memory, probe.index, probe.calib].filter((a) => a.path !== null);
@@ -150,14 +156,17 @@ export class ModelArtifacts {
   /** Writes the calib JSON under the model lock; returns its path. */
   async writeCalib(ref: ModelRef, content: Record<string, unknown>): Promise<string> {
     const file = this.store.artifactPath(ref, 'calib');
-    await this.store.withModelLock(ref, () => this.store.writeJson(file, content));
+    await this.store.withModelLock(ref, async (lease) => {
+      lease.assertHeld();
+      await this.store.writeJson(file, content);
+    });
     return file;
   }
 
-  /** Whether the resolved npz parses (cached by path, size and mtime). */
+  /** Whether the resolved npz parses (cached by path, content version, size and mtime). */
   async memoryLoadable(memory: ResolvedArtifact): Promise<boolean> {
     if (!memory.path || !memory.stats) return false;
-    const key = `${memory.stats.size}:${memory.stats.mtimeMs}`;
+    const key = `${readModelVersion(modelVersionPath(memory.path)) ?? ''}:${memory.stats.size}:${memory.stats.mtimeMs}`;
     const cached = this.loadable.get(memory.path);
     if (cached && cached.key === key) return cached.ok;
     let ok = true;
@@ -218,5 +227,6 @@ export function memoryRef(probe: Probe): MemoryArtifactRef {
     npzMtimeMs: (probe.memory.stats as FileStats).mtimeMs,
     indexPath: probe.index.path,
     indexMtimeMs: probe.index.stats?.mtimeMs ?? null,
+    versionPath: modelVersionPath(probe.memory.path as string),
   };
 }

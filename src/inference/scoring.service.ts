@@ -4,6 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import type { MemoryArtifactRef } from '../engine/memory-cache';
+import type { HeatmapScale, HeatmapScaleMode } from '../engine/heatmap-png';
 import type { InferOutput } from '../engine/pool-protocol';
 import { DatasetBase, DatasetLabel, ModelStore } from '../recipes/model-store';
 import { validateMmPerPx } from '../recipes/mm-per-px';
@@ -14,7 +15,8 @@ import { probeImage } from './image-probe';
 import { parseShape, withBoxFields } from './infer-wire';
 import { EngineRunOptions, INSPECTION_ENGINE, INTERACTIVE, InspectionEngine } from './inspection-engine';
 import { FIT_RULE, InspectionDiagnostics, elapsedMs } from './inspection-diagnostics.service';
-import { InferDatasetInput, InferRequestInput, InferResult, ParsedShape } from './inference.types';
+import { DatasetItemResponse, InferDatasetResponse, InferResponse } from './dto/inspection-responses.dto';
+import { HeatmapLegend, InferDatasetInput, InferRequestInput, ParsedShape } from './inference.types';
 import { mapBounded } from './map-bounded';
 import { ModelArtifacts, Sample, memoryRef } from './model-artifacts.service';
 
@@ -25,6 +27,18 @@ export interface ScoringModel {
   threshold: number | null;
   scorePercentile: number;
   areaMm2Thr: number;
+}
+
+/** The legend of a heatmap drawn on `scale`, with the threshold's place on it. */
+export function heatmapLegend(scale: HeatmapScale, threshold: number): HeatmapLegend {
+  const range = scale.max - scale.min;
+  return {
+    mode: scale.mode,
+    min: scale.min,
+    max: scale.max,
+    threshold,
+    threshold_level: range > 0 ? (threshold - scale.min) / range : null,
+  };
 }
 
 export interface ScoredSample {
@@ -53,7 +67,7 @@ export class ScoringService {
   async scoreSample(
     model: ScoringModel,
     image: { bytes: Uint8Array; mmPerPx: number; shape: ParsedShape },
-    options: { wantHeatmap: boolean; route: MemoryRoute; run: EngineRunOptions },
+    options: { wantHeatmap: boolean; heatmapScale?: HeatmapScaleMode; route: MemoryRoute; run: EngineRunOptions },
   ): Promise<InferOutput> {
     try {
       return await this.engine.infer(
@@ -66,6 +80,7 @@ export class ScoringService {
           areaMm2Thr: model.areaMm2Thr,
           mmPerPx: image.mmPerPx,
           wantHeatmap: options.wantHeatmap,
+          heatmapScale: options.heatmapScale ?? this.config.inference.heatmapScale,
         },
         options.run,
       );
@@ -86,6 +101,7 @@ export class ScoringService {
     options: {
       defaultMmPerPx: unknown;
       wantHeatmap: boolean;
+      heatmapScale?: HeatmapScaleMode;
       route: MemoryRoute;
       abortMessage: string;
       run: EngineRunOptions;
@@ -100,7 +116,12 @@ export class ScoringService {
       if (signal?.aborted) throw new ApiError('aborted', options.abortMessage);
       try {
         const sample = await this.artifacts.readSample(base as DatasetBase, label, filename, options.defaultMmPerPx);
-        const output = await this.scoreSample(model, sample, { wantHeatmap: options.wantHeatmap, route: options.route, run: perSample });
+        const output = await this.scoreSample(model, sample, {
+          wantHeatmap: options.wantHeatmap,
+          heatmapScale: options.heatmapScale,
+          route: options.route,
+          run: perSample,
+        });
         return { label, filename, sample, output };
       } catch (error) {
         if (signal?.aborted) throw new ApiError('aborted', options.abortMessage);
@@ -120,7 +141,7 @@ export class ScoringService {
   // ================================================================= /infer
 
   /** `run`: the route is interactive (503 when the pool is full); the `infer` job runs in the background and waits. */
-  async infer(input: InferRequestInput, run: EngineRunOptions = INTERACTIVE): Promise<InferResult> {
+  async infer(input: InferRequestInput, run: EngineRunOptions = INTERACTIVE): Promise<InferResponse> {
     const started = performance.now();
     try {
       validateMmPerPx(input.mmPerPx);
@@ -157,7 +178,7 @@ export class ScoringService {
           { memory: memoryRef(probe), threshold, scorePercentile: calib.scorePercentile, areaMm2Thr: calib.areaMm2Thr },
           { bytes: input.image, mmPerPx: input.mmPerPx, shape },
           // Without include_heatmap the heatmap goes only with an NG decision, known after scoring.
-          { wantHeatmap: input.includeHeatmap !== false, route: '/infer', run },
+          { wantHeatmap: input.includeHeatmap !== false, heatmapScale: input.heatmapScale, route: '/infer', run },
         );
       } catch (error) {
         if ((error as ApiError).code === 'memory_not_fitted') await this.diagnostics.notFitted(input, probe, 'memory_unreadable');
@@ -186,6 +207,7 @@ export class ScoringService {
         threshold,
         token_shape: output.tokenShape,
         heatmap_png_base64: withHeatmap && output.heatmapPngBase64 ? output.heatmapPngBase64 : null,
+        heatmap_scale: withHeatmap && output.heatmapPngBase64 && output.heatmapScale ? heatmapLegend(output.heatmapScale, threshold) : null,
         regions,
         request_id: input.requestId,
         recipe_id: input.recipeId,
@@ -201,7 +223,7 @@ export class ScoringService {
 
   // ================================================================= /infer_dataset
 
-  async inferDataset(input: InferDatasetInput, run: EngineRunOptions = INTERACTIVE): Promise<Record<string, unknown>> {
+  async inferDataset(input: InferDatasetInput, run: EngineRunOptions = INTERACTIVE): Promise<InferDatasetResponse> {
     const probe = await this.artifacts.probe(input);
     this.artifacts.assertNoRefusedFallback(input, probe);
     if (!probe.memory.path) throw memoryNotFitted('/infer_dataset', this.artifacts.lookedFor(input, probe, ['memory', 'index']));
@@ -222,37 +244,14 @@ export class ScoringService {
       {
         defaultMmPerPx: input.defaultMmPerPx,
         wantHeatmap: input.includeHeatmap,
+        heatmapScale: input.heatmapScale,
         route: '/infer_dataset',
         abortMessage: 'Dataset inference aborted',
         run,
         onScored: (done) => run.onProgress?.({ phase: 'inference', done, total: work.length }),
       },
     );
-    const items = scored.map(({ label, filename, sample, output, error, originalName }) => {
-      const item: Record<string, unknown> = {
-        label,
-        filename,
-        mm_per_px: null,
-        score: null,
-        threshold,
-        regions: [],
-        n_regions: 0,
-        error: null,
-      };
-      if (error) {
-        item.error = itemErrorMessage(error, sampleDisplayName(filename, originalName ?? null));
-      } else if (sample && output) {
-        const found = output.regions ?? [];
-        item.mm_per_px = sample.mmPerPx;
-        item.score = output.score;
-        item.decision = output.score >= threshold ? 'ng' : 'ok';
-        item.regions = item.decision === 'ng' ? found : [];
-        item.n_regions = (item.regions as unknown[]).length;
-        item.regions_above_area_threshold = found.length;
-        if (input.includeHeatmap && output.heatmapPngBase64) item.heatmap_png_base64 = output.heatmapPngBase64;
-      }
-      return item;
-    });
+    const items = scored.map((s) => toDatasetItem(s, threshold, input.includeHeatmap));
     return {
       status: 'ok',
       role_id: input.roleId,
@@ -270,4 +269,25 @@ export class ScoringService {
   private parallelism(): number {
     return Math.max(1, Math.min(8, this.engine.size * 2));
   }
+}
+
+/** One scored (or unusable) sample as /infer_dataset lists it. */
+function toDatasetItem({ label, filename, sample, output, error, originalName }: ScoredSample, threshold: number, includeHeatmap: boolean): DatasetItemResponse {
+  const item: DatasetItemResponse = { label, filename, mm_per_px: null, score: null, threshold, regions: [], n_regions: 0, error: null };
+  if (error) {
+    item.error = itemErrorMessage(error, sampleDisplayName(filename, originalName ?? null));
+  } else if (sample && output) {
+    const found = output.regions ?? [];
+    item.mm_per_px = sample.mmPerPx;
+    item.score = output.score;
+    item.decision = output.score >= threshold ? 'ng' : 'ok';
+    item.regions = item.decision === 'ng' ? found : [];
+    item.n_regions = item.regions.length;
+    item.regions_above_area_threshold = found.length;
+    if (includeHeatmap && output.heatmapPngBase64) {
+      item.heatmap_png_base64 = output.heatmapPngBase64;
+      if (output.heatmapScale) item.heatmap_scale = heatmapLegend(output.heatmapScale, threshold);
+    }
+  }
+  return item;
 }

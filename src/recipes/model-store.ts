@@ -9,7 +9,8 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../common/logging/root-logger';
 import { sweepStaleTempFiles, writeFileAtomic, syncDirectory } from './atomic-write';
-import { KeyedMutex } from './keyed-mutex';
+import { modelVersionOf, modelVersionPath } from '../engine/model-version';
+import { LocalModelLock, MODEL_LOCK, ModelLease, ModelLock } from './model-lock';
 import {
   baseName,
   IMAGE_EXTENSIONS,
@@ -22,7 +23,7 @@ import {
   storedExtension,
 } from './model-paths';
 import { PyFloat, pythonFloatRepr, pythonJsonDumps, pythonUtcIso } from './python-float';
-import { DEFAULT_RECIPE } from './recipe-id';
+import { DEFAULT_RECIPE } from '../common/wire/recipe-id';
 
 export type ArtifactKind = 'memory' | 'index' | 'calib';
 /** Where a read found an artifact: the recipe's own folder, or one of the original's read fallbacks. */
@@ -88,7 +89,8 @@ const JSON_TEXT_CACHE_MAX = 512;
 @Injectable()
 export class ModelStore implements OnModuleInit {
   readonly root: string;
-  private readonly locks = new KeyedMutex();
+  private readonly locks: ModelLock;
+  private readonly nodeId: string;
   private lastSampleMicros = 0;
   /** Small JSON files (calib, recipe meta) read on every /infer: text kept per path with the file's identity. */
   private readonly jsonTexts = new Map<string, { identity: string; text: string }>();
@@ -96,8 +98,11 @@ export class ModelStore implements OnModuleInit {
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     @Optional() @Inject(ROOT_LOGGER) private readonly logger?: Logger,
+    @Optional() @Inject(MODEL_LOCK) locks?: ModelLock,
   ) {
     this.root = path.resolve(config.storage.modelsDir);
+    this.nodeId = config.jobs?.nodeId ?? `${process.pid}`;
+    this.locks = locks ?? new LocalModelLock();
     fs.mkdirSync(this.root, { recursive: true });
   }
 
@@ -276,18 +281,31 @@ export class ModelStore implements OnModuleInit {
     await writeFileAtomic(file, bytes);
   }
 
-  /** Index first, then the memory bank: a crash never leaves an npz without its index. */
-  async writeModel(ref: ModelRef, files: { indexBytes: Uint8Array | null; npzBytes: Uint8Array }): Promise<{ memoryPath: string; indexPath: string | null }> {
+  /**
+   * Index first, then the memory bank, then its content version (`<base>_version.json`, the npz's SHA-256): a crash
+   * never leaves an npz without its index, and every worker of every node keys its loaded model on that version
+   * (see memory-cache.ts), so a model written by one node is served by the others on their next request.
+   */
+  async writeModel(
+    ref: ModelRef,
+    files: { indexBytes: Uint8Array | null; npzBytes: Uint8Array },
+  ): Promise<{ memoryPath: string; indexPath: string | null; version: string }> {
     const indexPath = files.indexBytes ? this.artifactPath(ref, 'index') : null;
     if (indexPath && files.indexBytes) await this.writeBytes(indexPath, files.indexBytes);
     const memoryPath = this.artifactPath(ref, 'memory');
     await this.writeBytes(memoryPath, files.npzBytes);
-    return { memoryPath, indexPath };
+    const version = modelVersionOf(files.npzBytes);
+    await writeFileAtomic(modelVersionPath(memoryPath), JSON.stringify({ version, node: this.nodeId, written_at_utc: pythonUtcIso(nowMicros()) }));
+    return { memoryPath, indexPath, version };
   }
 
-  /** Fit and calibration of one model never overlap (per recipe, model key and role/ROI). */
-  withModelLock<T>(ref: ModelRef, work: () => Promise<T>): Promise<T> {
-    return this.locks.runExclusive(`model:${this.artifactPath(ref, 'memory')}`, work);
+  /**
+   * Fit and calibration of one model never overlap (per recipe, model key and role/ROI): in this process, and with
+   * BDI_REDIS_URL set across every node sharing the models directory (a lease in Redis, see redis-model-lock.ts).
+   * Work that writes should call `lease.assertHeld()` right before writing.
+   */
+  withModelLock<T>(ref: ModelRef, work: (lease: ModelLease) => Promise<T>): Promise<T> {
+    return this.locks.runExclusive(`model:${path.relative(this.root, this.artifactPath(ref, 'memory'))}`, work);
   }
 
   /**
@@ -296,7 +314,7 @@ export class ModelStore implements OnModuleInit {
    */
   async ensureMmPerPx(recipeId: string, mmPerPx: number): Promise<void> {
     const file = this.recipeMetaPath(recipeId);
-    await this.locks.runExclusive(`recipe-meta:${recipeId}`, async () => {
+    await this.locks.runExclusive(`recipe-meta:${path.relative(this.root, file)}`, async (lease) => {
       const existing = (await this.fileStats(file)) ? await this.readJson(file) : null;
       const expected = existing?.mm_per_px;
       if (existing && typeof expected === 'number' && Number.isFinite(expected)) {
@@ -311,6 +329,7 @@ export class ModelStore implements OnModuleInit {
       const next: Record<string, unknown> = { ...(existing ?? {}) };
       next.mm_per_px = new PyFloat(mmPerPx);
       if (typeof next.created_at_utc !== 'string') next.created_at_utc = pythonUtcIso(nowMicros());
+      lease.assertHeld();
       if (!existing) {
         await this.writeJson(file, { mm_per_px: new PyFloat(mmPerPx), created_at_utc: next.created_at_utc });
       } else {

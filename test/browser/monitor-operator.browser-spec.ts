@@ -1,6 +1,10 @@
 // The monitor as an operator uses it on inspection work: the form submits the dataset tasks, rows name the recipe,
 // role and ROI, a running long task shows a progress bar, the details panel follows its row, and the header says
-// when the backend is unreachable. Real service and engine; Debian's Chromium.
+// when the backend is unreachable; an inspection result shows its input image (plain base64 as the GUI sends it)
+// under the heatmap with the colour scale's legend, or says there is no stored request. Real service and engine;
+// Debian's Chromium.
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { discPng } from '../e2e/support/inspection-fixtures';
 import { describeWithBrowser, launchBrowser } from './support/browser';
@@ -139,6 +143,126 @@ describeWithBrowser('jobs monitor for inspection work', () => {
     await page.click('#ai-backend-jobs-refresh');
     await waitForText(page, '#ai-backend-jobs-detail', /status=canceled/);
     expect(await row(page, jobId).locator('.backend-job-badge').textContent()).toBe('canceled');
+  });
+
+  /** A fitted and calibrated model for ROLE/ROI (fitted by the jobs of the first test when it ran). */
+  async function ensureModel(): Promise<void> {
+    const state = await server.api<{ memory_fitted: boolean; calib_present: boolean }>('GET', `/state?role_id=${ROLE}&roi_id=${ROI}`);
+    if (state.body.memory_fitted && state.body.calib_present) return;
+    for (const body of [
+      { task: 'fit-ok', role_id: ROLE, roi_id: ROI, mm_per_px: 0.2, use_dataset: true },
+      { task: 'calibrate-dataset', role_id: ROLE, roi_id: ROI, default_mm_per_px: 0.2, require_ng: false },
+    ]) {
+      const record = await server.waitForStatus(await server.createJob(body), isTerminal, 30_000);
+      expect({ task: body.task, status: record.status }).toEqual({ task: body.task, status: 'done' });
+    }
+  }
+
+  type Legend = { mode: string; min: number; max: number; threshold: number; threshold_level: number | null };
+
+  /** An `infer` job sent as the GUI sends it: the crop as plain base64 (no data: prefix). */
+  async function inferJob(scale: 'absolute' | 'image' = 'absolute'): Promise<{ jobId: string; threshold: number; legend: Legend }> {
+    await ensureModel();
+    const png = await discPng({ seed: 950, size: 64, scratch: true });
+    const jobId = await server.createJob({
+      task: 'infer',
+      role_id: ROLE,
+      roi_id: ROI,
+      mm_per_px: 0.2,
+      imageBase64: png.toString('base64'),
+      shape: { kind: 'circle', cx: 32, cy: 32, r: 32 },
+      include_heatmap: true,
+      heatmap_scale: scale,
+    });
+    const record = await server.waitForStatus(jobId, isTerminal, 30_000);
+    expect({ status: record.status, error: record.error }).toEqual({ status: 'done', error: null });
+    const result = await server.api<{ threshold: number; heatmap_scale: Legend }>('GET', `/jobs/${jobId}/result`);
+    const { threshold, heatmap_scale: legend } = result.body;
+    if (scale === 'absolute') expect(legend).toEqual({ mode: 'absolute', min: 0, max: 2 * threshold, threshold, threshold_level: 0.5 });
+    else expect(legend).toMatchObject({ mode: 'image', threshold, threshold_level: (threshold - legend.min) / (legend.max - legend.min) });
+    return { jobId, threshold, legend };
+  }
+
+  /** The colour at the centre of image pixel (x, y) of the result canvas, whatever the zoom. */
+  function canvasPixel(x: number, y: number): Promise<number[]> {
+    return page.$eval(
+      '#ai-backend-result-canvas',
+      (canvas: any, [px, py]: number[]) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+        const scale = Number(canvas.dataset.scale);
+        const at = (v: number) => Math.floor((v + 0.5) * scale);
+        return [...canvas.getContext('2d').getImageData(at(px), at(py), 1, 1).data] as number[];
+      },
+      [x, y],
+    );
+  }
+
+  async function openResult(jobId: string): Promise<void> {
+    await openMonitor();
+    await row(page, jobId).locator('button.backend-job-action', { hasText: 'Open result' }).click();
+    await waitForText(page, '#ai-backend-job-status', new RegExp(`^Backend job ${jobId}: result loaded$`));
+  }
+
+  test('an infer job sent as plain base64 shows its input image under the absolute-scale heatmap, with the legend', async () => {
+    const { jobId, threshold } = await inferJob();
+    await openResult(jobId);
+    expect(await page.textContent('#ai-backend-result-image-note')).toBe('Input image: stored job request (from the job API) (PNG, plain base64).');
+    // Outside the ROI circle the heatmap is transparent: the input image itself (the disc fixture's background, 20).
+    expect(await canvasPixel(0, 0)).toEqual([20, 20, 20, 255]);
+    // The scratch crosses the centre (250 in the crop): heat-coloured under the overlay, the crop itself without it.
+    const overlaid = await canvasPixel(32, 32);
+    await page.uncheck('#ai-backend-result-show-overlay');
+    expect(await canvasPixel(32, 32)).toEqual([250, 250, 250, 255]);
+    expect(overlaid).not.toEqual([250, 250, 250, 255]);
+    await page.check('#ai-backend-result-show-overlay');
+
+    const short = (value: number) => String(Number(value.toPrecision(4)));
+    expect(await page.textContent('#ai-backend-result-legend-min')).toBe('0');
+    expect(await page.textContent('#ai-backend-result-legend-max')).toBe(short(2 * threshold));
+    expect(await page.textContent('#ai-backend-result-legend-text')).toBe(
+      `Heatmap scale: absolute, 0 … ${short(2 * threshold)}, the same for every image of this model; threshold ${short(threshold)} at 50 % of the bar.`,
+    );
+    expect(await page.isVisible('#ai-backend-result-legend-mark')).toBe(true);
+    expect(await page.$eval('#ai-backend-result-legend-mark', (mark: any) => mark.style.left)).toBe('50%'); // eslint-disable-line @typescript-eslint/no-explicit-any
+    // The bar is the overlay's colour ramp: dark at 0, pale yellow at the top.
+    const barEnds = await page.$eval('#ai-backend-result-legend-bar', (bar: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const context = bar.getContext('2d');
+      return [[...context.getImageData(0, 6, 1, 1).data], [...context.getImageData(bar.width - 1, 6, 1, 1).data]];
+    });
+    expect(barEnds).toEqual([[0, 0, 4, 255], [252, 255, 164, 255]]);
+    await page
+      .locator('section[aria-labelledby="result-title"]')
+      .screenshot({ path: path.join(process.env.BDI_SCREENSHOT_DIR ?? os.tmpdir(), 'bdi-monitor-absolute-heatmap.png') });
+  });
+
+  test('an inspection result without a stored request says so, and draws the heatmap alone (per-image scale legend)', async () => {
+    const { jobId, legend } = await inferJob('image');
+    await page.route(
+      (url) => url.pathname === `/jobs/${jobId}/request`,
+      (route: Route) => route.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ code: 'job_not_found', message: 'Job not found', requestId: 'r', details: null }) }),
+    );
+    await openResult(jobId);
+    const note = (await page.textContent('#ai-backend-result-image-note')) ?? '';
+    expect(note).toMatch(new RegExp(`^No stored request for this job \\(GET /jobs/${jobId}/request: .*404.*\\) — overlay drawn without the input image\\.$`));
+    expect(await canvasPixel(0, 0)).toEqual([11, 18, 32, 255]); // the canvas background, not the input image
+    const short = (value: number) => String(Number(value.toPrecision(4)));
+    const level = legend.threshold_level as number;
+    const where = level >= 0 && level <= 1 ? `at ${Math.round(level * 100)} % of the bar` : `${level > 1 ? 'above' : 'below'} this map's range`;
+    expect(await page.textContent('#ai-backend-result-legend-text')).toBe(
+      `Heatmap scale: per image, ${short(legend.min)} … ${short(legend.max)} (this map's own 1–99 % range; colours do not compare across images); threshold ${short(legend.threshold)} ${where}.`,
+    );
+  });
+
+  test('a stored request whose image the browser cannot show is named as such', async () => {
+    const { jobId } = await inferJob();
+    const tiff = Buffer.from([0x49, 0x49, 0x2a, 0x00, 8, 0, 0, 0]).toString('base64');
+    await page.route(
+      (url) => url.pathname === `/jobs/${jobId}/request`,
+      (route: Route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ jobId, task: 'infer', request: { task: 'infer', imageBase64: tiff }, requestId: 'r' }) }),
+    );
+    await openResult(jobId);
+    expect(await page.textContent('#ai-backend-result-image-note')).toBe(
+      'Input image not shown: a TIFF image, which browsers cannot show (stored job request (from the job API)) — overlay drawn without it.',
+    );
   });
 
   test('the header says offline while the backend is unreachable and online again when it answers', async () => {

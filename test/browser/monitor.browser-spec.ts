@@ -357,6 +357,7 @@ describeWithBrowser('jobs monitor page (/monitor)', () => {
       mm_per_px: 0.2,
       shape: { kind: 'circle', cx: 48, cy: 36, r: 34 },
       include_heatmap: true,
+      heatmap_scale: 'absolute',
     });
 
     await row(page, job.jobId).locator('button.backend-job-action', { hasText: 'Open result' }).click();
@@ -364,7 +365,12 @@ describeWithBrowser('jobs monitor page (/monitor)', () => {
     expect(await page.textContent('#ai-backend-result-decision')).toBe('Decision: NG | score 0.2547123 | threshold 0.25467');
     expect(await page.textContent('#ai-backend-jobs-detail')).toContain('score=0.2547123 | threshold=0.25467 | decision=ng | regions=1 | requestId=req-1');
     expect(await page.locator('#ai-backend-result-list li').allTextContents()).toEqual(['Region 1: 20x15 px at (40, 30) | area 300 px | 12 mm²']);
-    expect(await page.textContent('#ai-backend-result-image-note')).toContain('snapshot kept by this page');
+    expect(await page.textContent('#ai-backend-result-image-note')).toContain('snapshot kept by this page when the job was submitted (PNG, data URL)');
+    // This faked result carries no legend (as an older backend's): the scale is said to be unknown, per image.
+    expect(await page.textContent('#ai-backend-result-legend-text')).toBe(
+      'Heatmap scale: not given by the backend — a per-image stretch; colours do not compare across images.',
+    );
+    expect(await page.isVisible('#ai-backend-result-legend-mark')).toBe(false);
     await page.locator('#ai-backend-result-canvas-box').screenshot({ path: path.join(SCREENSHOT_DIR, 'bdi-monitor-infer-result.png') });
 
     // The colour at the centre of image pixel (x, y), whatever the zoom.

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import request from 'supertest';
+import { modelVersionOf } from '../../src/engine/model-version';
 import { decodeMemoryNpz, encodeMemoryNpz } from '../../src/engine/npz';
 import { startTestApp, TestApp } from './support/test-app';
 import { baseName, discPng } from './support/inspection-fixtures';
@@ -27,9 +28,13 @@ describe('inspection storage', () => {
     const [a, b] = await Promise.all([fit(), fit()]);
     expect([a.status, b.status]).toEqual([200, 200]);
     const base = baseName('Master', 'Pattern');
-    expect(fs.readdirSync(modelDir).sort()).toEqual([`${base}.npz`, `${base}_index.faiss`]);
-    const npz = decodeMemoryNpz(fs.readFileSync(path.join(modelDir, `${base}.npz`)), 'x');
+    expect(fs.readdirSync(modelDir).sort()).toEqual([`${base}.npz`, `${base}_index.faiss`, `${base}_version.json`]);
+    const npzBytes = fs.readFileSync(path.join(modelDir, `${base}.npz`));
+    const npz = decodeMemoryNpz(npzBytes, 'x');
     expect(npz.m).toBe(a.body.coreset_size);
+    // The content version every worker keys its loaded model on: the SHA-256 of the npz that is in place.
+    const sidecar = JSON.parse(fs.readFileSync(path.join(modelDir, `${base}_version.json`), 'utf8')) as { version: string };
+    expect(sidecar.version).toBe(modelVersionOf(npzBytes));
   });
 
   it('serves a models directory written by the original (flat legacy names, Python floats)', async () => {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import request from 'supertest';
 import { readDiagnostics, startTestApp, TestApp } from './support/test-app';
+import { buildRoiMask } from '../../src/engine/roi-mask';
 import { baseName, circleShape, discPng } from './support/inspection-fixtures';
 
 const SIZE = 64;
@@ -105,12 +106,13 @@ describe('inspection: a GUI session from samples to decisions', () => {
     const ok = await infer(await discPng({ seed: 301 }));
     expect(ok.status).toBe(200);
     expect(Object.keys(ok.body)).toEqual([
-      'score', 'threshold', 'token_shape', 'heatmap_png_base64', 'regions', 'request_id', 'recipe_id', 'decision',
+      'score', 'threshold', 'token_shape', 'heatmap_png_base64', 'heatmap_scale', 'regions', 'request_id', 'recipe_id', 'decision',
       'regions_above_area_threshold', 'model_source', 'model_fallback', 'model_artifacts',
     ]);
     expect(ok.body).toMatchObject({ model_source: 'recipe', model_fallback: false });
     expect(ok.body.decision).toBe('ok');
     expect(ok.body.heatmap_png_base64).toBeNull();
+    expect(ok.body.heatmap_scale).toBeNull();
 
     const ng = await infer(await discPng({ seed: 302, scratch: true }));
     expect(ng.status).toBe(200);
@@ -127,6 +129,12 @@ describe('inspection: a GUI session from samples to decisions', () => {
     const data = await sharp(heatmap).extractChannel(0).raw().toBuffer();
     for (const [x, y] of [[0, 0], [SIZE - 1, 0], [0, SIZE - 1], [SIZE - 1, SIZE - 1]]) expect(data[y * SIZE + x]).toBe(0);
     expect(Math.max(...data)).toBeGreaterThan(0);
+    // The GUI's default scale: this map's own stretch, with its legend.
+    const threshold = ng.body.threshold;
+    expect(ng.body.heatmap_scale).toMatchObject({ mode: 'image', threshold });
+    const { min, max } = ng.body.heatmap_scale;
+    expect(max).toBeGreaterThan(min);
+    expect(ng.body.heatmap_scale.threshold_level).toBeCloseTo((threshold - min) / (max - min), 12);
 
     const okWithHeatmap = await infer(await discPng({ seed: 301 }), { include_heatmap: 'true' });
     expect(okWithHeatmap.body.decision).toBe('ok');
@@ -134,14 +142,38 @@ describe('inspection: a GUI session from samples to decisions', () => {
     const ngWithout = await infer(await discPng({ seed: 302, scratch: true }), { include_heatmap: 'off' });
     expect(ngWithout.body.heatmap_png_base64).toBeNull();
 
+    // The absolute scale: 0 .. 2 × threshold for every image, the threshold at gray 128. On the per-image scale the
+    // clean part's map is as hot as the scratched one's; on the absolute scale only the scratched part's is hot.
+    const mask = buildRoiMask(SIZE, SIZE, JSON.parse(circleShape(SIZE)));
+    const inMask = async (b64: string) => {
+      const gray = await sharp(Buffer.from(b64, 'base64')).extractChannel(0).raw().toBuffer();
+      return [...gray].filter((_, i) => mask[i] > 0);
+    };
+    const hotShare = (values: number[]) => values.filter((v) => v >= 128).length / values.length;
+    const okAbs = await infer(await discPng({ seed: 301 }), { include_heatmap: 'true', heatmap_scale: 'absolute' });
+    const ngAbs = await infer(await discPng({ seed: 302, scratch: true }), { heatmap_scale: 'Absolute' });
+    for (const res of [okAbs, ngAbs]) {
+      expect(res.status).toBe(200);
+      expect(res.body.heatmap_scale).toEqual({ mode: 'absolute', min: 0, max: 2 * threshold, threshold, threshold_level: 0.5 });
+    }
+    expect(Math.max(...(await inMask(okWithHeatmap.body.heatmap_png_base64)))).toBe(255);
+    // score = 99th percentile of the map: below the threshold, under 1 % of the OK map reaches 128; at or above it,
+    // at least 1 % of the NG map does.
+    expect(hotShare(await inMask(okAbs.body.heatmap_png_base64))).toBeLessThan(0.01);
+    expect(hotShare(await inMask(ngAbs.body.heatmap_png_base64))).toBeGreaterThanOrEqual(0.01);
+    const bogus = await infer(await discPng({ seed: 301 }), { heatmap_scale: 'log' });
+    expect(bogus.status).toBe(422);
+    expect(bogus.body.details.errors).toEqual([{ loc: ['body', 'heatmap_scale'], field: 'heatmap_scale', message: "Input should be 'image' or 'absolute'" }]);
+
     const dataset = await request(t.server)
       .post('/infer_dataset')
       .set('X-Recipe-Id', RECIPE_HEADER)
-      .send({ role_id: ROLE, roi_id: ROI, include_heatmap: true });
+      .send({ role_id: ROLE, roi_id: ROI, include_heatmap: true, heatmap_scale: 'absolute' });
     expect(dataset.status).toBe(200);
     expect(dataset.body).toMatchObject({ status: 'ok', n_total: 8, n_errors: 0, recipe_id: RECIPE, model_key: ROI });
     const item = dataset.body.items.find((i: { label: string }) => i.label === 'ng');
-    expect(Object.keys(item)).toEqual(['label', 'filename', 'mm_per_px', 'score', 'threshold', 'regions', 'n_regions', 'error', 'decision', 'regions_above_area_threshold', 'heatmap_png_base64']);
+    expect(Object.keys(item)).toEqual(['label', 'filename', 'mm_per_px', 'score', 'threshold', 'regions', 'n_regions', 'error', 'decision', 'regions_above_area_threshold', 'heatmap_png_base64', 'heatmap_scale']);
+    expect(item.heatmap_scale).toEqual({ mode: 'absolute', min: 0, max: 2 * threshold, threshold, threshold_level: 0.5 });
     for (const region of item.regions) expect(Object.keys(region)).toEqual(['bbox', 'area_px', 'area_mm2', 'contour']);
 
     const events = readDiagnostics(t.logDir).map((e) => e.event);

@@ -7,9 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import request from 'supertest';
 import { pngDataUrl, rgbImage } from '../../src/engine/detection/testing-images';
-import { discPng } from './support/inspection-fixtures';
+import { baseName, discPng } from './support/inspection-fixtures';
 import { sleep } from './support/jobs-client';
-import { inferRequest, seedFittedModel } from './support/model-seed';
+import { fitRequest, inferRequest, SEED_RECIPE, SEED_ROI, SEED_ROLE, seedFittedModel, uploadSamples } from './support/model-seed';
 import { freePort, startRedis, TestRedis } from './support/redis-server';
 
 const ENTRY = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
@@ -44,18 +44,21 @@ async function startNode(id: string, redis: TestRedis, root: string): Promise<No
       BDI_CONFIG_FILE: '',
       LOG_LEVEL: 'silent',
     },
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   spawned.push(child);
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  // Generous: three nodes boot at once on a shared, loaded machine.
+  const deadline = Date.now() + 120_000;
   for (;;) {
     const ready = await request(url)
       .get('/health/ready')
       .then((r) => r.status === 200)
       .catch(() => false);
     if (ready) return { id, url, process: child };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`node ${id} did not become ready`);
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`node ${id} did not become ready (exit ${String(child.exitCode)}): ${stderr}`);
     await sleep(100);
   }
 }
@@ -83,7 +86,7 @@ describe('jobs on Redis across three service processes', () => {
     redis = await startRedis();
     IMG = await pngDataUrl(rgbImage(64, 64, 0, [{ x: 8, y: 8, width: 16, height: 16, value: 255 }]));
     nodes = await Promise.all(['node-a', 'node-b', 'node-c'].map((id) => startNode(id, redis, root)));
-  }, 90_000);
+  }, 180_000);
 
   afterAll(async () => {
     for (const child of spawned) if (child.exitCode === null) child.kill('SIGKILL');
@@ -161,4 +164,53 @@ describe('jobs on Redis across three service processes', () => {
     expect([onA.status, onB.status]).toEqual([200, 200]);
     expect(onB.body.score).toBeCloseTo(onA.body.score as number, 6);
   });
+
+  it('serialises two fits of the same model on different nodes (the model lock in Redis)', async () => {
+    const [a, b] = nodes;
+    const [onA, onB] = await Promise.all([fitRequest(a.url), fitRequest(b.url)]);
+    expect([onA.status, onB.status]).toEqual([200, 200]);
+    // Each node logs when it got the lock and when its model was written (before it lets the lock go).
+    const spans = [a, b].map((node) => {
+      const events = diagnostics(node).filter((e) => e.event === 'fit_ok.lock_acquired' || e.event === 'fit_ok.lock_releasing');
+      const acquired = events.filter((e) => e.event === 'fit_ok.lock_acquired').pop()!;
+      const released = events.filter((e) => e.event === 'fit_ok.lock_releasing').pop()!;
+      expect(acquired.node).toBe(node.id);
+      return { node: node.id, from: acquired.ts as number, to: released.ts as number };
+    });
+    spans.sort((x, y) => x.from - y.from);
+    expect(spans[0].to).toBeLessThanOrEqual(spans[1].from); // one after the other, never overlapping
+  });
+
+  it('serves a refit on one node from another on its next request', async () => {
+    const [a, b] = nodes;
+    const png = await discPng({ size: 64, seed: 5 });
+    const before = await inferRequest(b.url, png);
+    expect(before.status).toBe(200);
+    const version = () => JSON.parse(fs.readFileSync(seededVersionPath(), 'utf8')).version as string;
+    const versionBefore = version();
+    // More OK samples: the refit on A writes a different memory bank.
+    const extra = await uploadSamples(a.url, 'ok', 3, 5000);
+    expect(extra.status).toBe(200);
+    const refit = await fitRequest(a.url);
+    expect(refit.status).toBe(200);
+    expect(version()).not.toBe(versionBefore);
+    const after = await inferRequest(b.url, png);
+    expect(after.status).toBe(200);
+    expect(after.body.score).not.toBeCloseTo(before.body.score as number, 6);
+    const againOnA = await inferRequest(a.url, png);
+    expect(after.body.score).toBeCloseTo(againOnA.body.score as number, 6);
+  });
+
+  function diagnostics(node: Node): Array<Record<string, unknown>> {
+    const file = path.join(root, `logs-${node.id}`, 'backend_diagnostics.jsonl');
+    return fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  function seededVersionPath(): string {
+    return path.join(root, 'models', 'recipes', SEED_RECIPE, SEED_ROI, `${baseName(SEED_ROLE, SEED_ROI)}_version.json`);
+  }
 });

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   overloaded: { status: 503, message: 'Server is busy; retry later' },
   not_ready: { status: 503, message: 'Service is not ready' },
   queue_unavailable: { status: 503, message: 'Job queue (Redis) unavailable; retry later' },
+  model_lock_unavailable: { status: 503, message: 'Model lock (Redis) unavailable or lost; the model was not written, retry later' },
 
   // inspection (BrakeDiscInspector-compatible)
   invalid_recipe_id: { status: 400, message: 'Invalid recipe_id' },

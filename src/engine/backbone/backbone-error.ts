@@ -7,6 +7,9 @@ export const BACKBONE_ERRORS = {
   backbone_load_failed: 'Backbone model could not be loaded',
   backbone_input_mismatch: 'Image does not match the backbone input size',
   backbone_released: 'Backbone was released',
+  backbone_exists: 'A backbone of that name is already installed',
+  backbone_unknown_tensor: 'The network has no usable tensor of that name',
+  backbone_invalid_input: 'The network input is not a usable image input',
   cuda_required: 'CUDA is required but not available',
 } as const;
 

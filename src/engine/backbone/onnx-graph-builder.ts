@@ -18,7 +18,11 @@ export class OnnxGraphBuilder {
   private readonly outputs: onnx.IValueInfoProto[] = [];
   private nextId = 0;
 
-  constructor(private readonly graphName: string) {}
+  /** `opset`: of the default domain; `domains`: extra opset imports (e.g. com.microsoft for contrib ops). */
+  constructor(
+    private readonly graphName: string,
+    private readonly opsets: { opset?: number; domains?: Array<{ domain: string; version: number }> } = {},
+  ) {}
 
   /** A fresh tensor name with a readable prefix. */
   name(prefix: string): string {
@@ -31,8 +35,8 @@ export class OnnxGraphBuilder {
     return name;
   }
 
-  output(name: string, dims: GraphDim[]): void {
-    this.outputs.push(valueInfo(name, dims));
+  output(name: string, dims: GraphDim[], elemType: number = onnx.TensorProto.DataType.FLOAT): void {
+    this.outputs.push(valueInfo(name, dims, elemType));
   }
 
   /** Float32 constant stored as an initializer; `dims` must multiply to `values.length`. */
@@ -63,11 +67,22 @@ export class OnnxGraphBuilder {
     return name;
   }
 
+  /** Uint8 or int8 constant (quantised weights, zero points); `values` are the stored integers. */
+  bytes(prefix: string, type: 'uint8' | 'int8', values: number[], dims: number[]): string {
+    checkSize(prefix, values.length, dims);
+    const data = type === 'uint8' ? Uint8Array.from(values) : new Uint8Array(Int8Array.from(values).buffer);
+    const name = this.name(prefix);
+    const T = onnx.TensorProto.DataType;
+    this.initializers.push({ name, dims, dataType: type === 'uint8' ? T.UINT8 : T.INT8, rawData: data });
+    return name;
+  }
+
   /** Adds a node and returns its first output name (outputs are auto-named unless given). */
-  op(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, outputs?: string[]): string {
+  op(opType: string, inputs: string[], attributes: Record<string, AttributeValue> = {}, outputs?: string[], domain = ''): string {
     const outs = outputs ?? [this.name(opType.toLowerCase())];
     this.nodes.push({
       opType,
+      domain,
       name: this.name(`n_${opType}`),
       input: inputs,
       output: outs,
@@ -89,7 +104,7 @@ export class OnnxGraphBuilder {
       irVersion: ONNX_IR_VERSION,
       producerName: 'bdi-backend',
       docString,
-      opsetImport: [{ domain: '', version: ONNX_OPSET }],
+      opsetImport: [{ domain: '', version: this.opsets.opset ?? ONNX_OPSET }, ...(this.opsets.domains ?? [])],
       graph: {
         name: this.graphName,
         node: this.nodes,
@@ -107,12 +122,12 @@ function checkSize(name: string, length: number, dims: number[]): void {
   if (expected !== length) throw new Error(`constant ${name}: ${length} values for dims [${dims.join(',')}]`);
 }
 
-function valueInfo(name: string, dims: GraphDim[]): onnx.IValueInfoProto {
+function valueInfo(name: string, dims: GraphDim[], elemType: number = onnx.TensorProto.DataType.FLOAT): onnx.IValueInfoProto {
   return {
     name,
     type: {
       tensorType: {
-        elemType: onnx.TensorProto.DataType.FLOAT,
+        elemType,
         shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
       },
     },
