@@ -66,7 +66,9 @@ describe('dynamic batching (real workers)', () => {
     const images = await Promise.all([21, 22, 23].map((s) => crop(s)));
     const alone: InferOutput[] = [];
     for (const image of images) alone.push(await single.infer(inputOf(image, memory)));
-    const before = (await batched.workerInfo()).batching;
+    const [warm] = await batched.warmUp();
+    expect(warm.batching?.batchable).toBe(true);
+    const before = (await batched.run('info', {})).batching;
     const together = await Promise.all(images.map((image) => batched.infer(inputOf(new Uint8Array(image), memory), { transferImage: true })));
     for (let i = 0; i < images.length; i++) {
       expect(together[i].score).toBeCloseTo(alone[i].score, 5);
@@ -102,6 +104,9 @@ describe('dynamic batching (real workers)', () => {
     const vitBatched = new InferencePool({ manifestPath: vit.manifestPath, size: 1, intraOpThreads: 1, device: 'cpu', batchMax: 2, batchDelayMs: 60_000 });
     const vitSingle = new InferencePool({ manifestPath: vit.manifestPath, size: 1, intraOpThreads: 1, device: 'cpu' });
     try {
+      // The warm-up's batch finds the fixed batch of 1 before any request.
+      const [warm] = await vitBatched.warmUp();
+      expect(warm.batching).toMatchObject({ batchable: false, runs: 0 });
       const vitMemory = await fitted(vitSingle, dir, 'vit');
       const images = await Promise.all([41, 42].map((s) => crop(s)));
       const together = await Promise.all(images.map((image) => vitBatched.infer(inputOf(image, vitMemory))));

@@ -17,6 +17,8 @@ export interface WorkerConfig {
   limitInputPixels: number;
   /** Directory for fit's temporary feature file (default: os.tmpdir()). */
   tempDir?: string;
+  /** BDI_BATCH_MAX: with batching on, the warm-up also runs one backbone batch of this size. */
+  batchMax?: number;
 }
 
 export interface ExtractInput {

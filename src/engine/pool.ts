@@ -114,6 +114,7 @@ export class InferencePool {
       cacheMaxEntries: options.cacheMaxEntries ?? 32,
       limitInputPixels: options.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS,
       tempDir: options.tempDir,
+      batchMax: Math.max(1, Math.floor(options.batchMax ?? 1)),
     };
     // libgomp and OpenBLAS read these from the real process environment when FAISS is first loaded (by the
     // first worker), so they must be set process-wide before any worker starts; workers also cap them natively.

@@ -21,6 +21,10 @@ type Handler<K extends TaskName> = (input: TaskInput<K>, ctx: WorkerContext, abo
 async function runInfo(input: TaskInput<'info'>, ctx: WorkerContext): Promise<WorkerInfo> {
   const backbone = await ctx.getBackbone();
   const warmUpMs = input.warmUp ? await warmUpInference(ctx) : undefined;
+  // With batching on, one full batch too: ORT (on CUDA, kernel selection) sees the batched shape before the first
+  // request does, and a model fixed at batch 1 is found here rather than by a live batch.
+  const batchMax = ctx.config.batchMax ?? 1;
+  if (input.warmUp && batchMax > 1) await backbone.batching.warmUpBatch(batchMax, backbone.manifest.input);
   return {
     ...(warmUpMs !== undefined ? { warmUpMs } : {}),
     threadId,

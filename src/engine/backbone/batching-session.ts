@@ -111,6 +111,17 @@ export class BatchingSession {
     return this.inner.release();
   }
 
+  /** One zero batch of `n` through the session; a refusal marks the model as not batchable (runs per item). */
+  async warmUpBatch(n: number, input: { name: string; width: number; height: number }): Promise<void> {
+    if (!this.stats.batchable || n < 2) return;
+    const data = new Float32Array(n * 3 * input.height * input.width);
+    try {
+      unstack(await this.inner.run({ [input.name]: new Tensor('float32', data, [n, 3, input.height, input.width]) }), n);
+    } catch {
+      this.stats.batchable = false;
+    }
+  }
+
   /** Groups held runs by input names and shapes; one session run per group (batch dimension = group size). */
   async runGrouped(runs: PendingRun[]): Promise<void> {
     const groups = new Map<string, PendingRun[]>();
