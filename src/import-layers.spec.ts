@@ -8,9 +8,8 @@ const LAYERS: string[][] = [
   ['config'], // the boot-time configuration (may name engine types, e.g. the heatmap scale)
   ['common'], // error contract, request context, validation, wire helpers, logging
   ['recipes', 'metrics'], // the ModelStore repository; Prometheus metrics
-  ['health'], // /health and the ports it reads (EngineHealthSource, JobsHealthSource)
   ['pool', 'jobs'], // the worker pool; the job backend and its task registry
-  ['detection', 'datasets', 'inference'], // the features
+  ['detection', 'datasets', 'inference', 'health'], // the features (health reads the pool and the jobs through ports)
   ['app'], // composition: app.module, app.factory, openapi, main
 ];
 

@@ -8,7 +8,7 @@ import { ApiError, isCodedError } from '../common/errors/api-error';
 import { ERROR_CODES } from '../common/errors/error-codes';
 import { ROOT_LOGGER } from '../common/logging/root-logger';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { JobsHealth, JobsHealthSource } from '../health/health-sources';
+import { JobsHealth, JobsHealthSource } from '../common/health/health-sources';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor';
 import { payloadFingerprint } from './job-fingerprint';
 import { JobRepository } from './job.repository';

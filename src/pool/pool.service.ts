@@ -10,7 +10,7 @@ import { AbortedError, EngineError, PoolSaturatedError } from '../engine/engine-
 import { InferencePool, PoolBackboneInfo, PoolStats } from '../engine/pool';
 import type { TaskInput, TaskName, TaskOutput } from '../engine/pool-protocol';
 import type { TaskProgress } from '../engine/task-progress';
-import { EngineHealth, EngineHealthSource } from '../health/health-sources';
+import { EngineHealth, EngineHealthSource } from '../common/health/health-sources';
 import { MetricsService } from '../metrics/metrics.service';
 
 /**
