@@ -66,6 +66,8 @@ export class InferencePoolService implements OnModuleInit, OnApplicationShutdown
       size: inference.workers,
       intraOpThreads: inference.intraOpThreads,
       maxQueue: inference.maxQueue,
+      batchMax: inference.batchMax,
+      batchDelayMs: inference.batchDelayMs,
       device: inference.device,
       requireCuda: inference.requireCuda,
       cacheMaxEntries: storage.cacheMaxEntries,

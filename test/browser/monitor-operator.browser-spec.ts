@@ -84,6 +84,10 @@ describeWithBrowser('jobs monitor for inspection work', () => {
   });
 
   afterEach(async () => {
+    // A route handler still running (the monitor polls) must not outlive its page: its late error would fail
+    // whichever test runs next.
+    await context?.unrouteAll({ behavior: 'ignoreErrors' });
+    await page?.unrouteAll({ behavior: 'ignoreErrors' });
     await context?.close();
   });
 
@@ -105,8 +109,14 @@ describeWithBrowser('jobs monitor for inspection work', () => {
     await page.route(
       (url) => url.pathname === '/jobs',
       async (route: Route) => {
-        const response = await route.fetch();
-        const body = (await response.json()) as { items: Array<Record<string, unknown>> };
+        let response;
+        let body: { items: Array<Record<string, unknown>> };
+        try {
+          response = await route.fetch();
+          body = (await response.json()) as { items: Array<Record<string, unknown>> };
+        } catch {
+          return; // the page closed while a poll was in flight
+        }
         body.items.unshift({
           ...(body.items[0] ?? {}),
           jobId: 'running-fit',
@@ -121,7 +131,7 @@ describeWithBrowser('jobs monitor for inspection work', () => {
           roiId: ROI,
           progress: { phase: 'features', done: 37, total: 156 },
         });
-        await route.fulfill({ response, json: body });
+        await route.fulfill({ response, json: body }).catch(() => undefined);
       },
     );
     await openMonitor();

@@ -1,10 +1,12 @@
 // The service's stdout as an operator reads it: LOG_FORMAT=pretty gives the boot banner and human-readable lines
 // (a 404 at WARN with its code and request id); by default, with stdout not a terminal (a pipe here, as under a log
-// collector), every line is JSON. The real compiled service (dist/src/main.js) in a child process.
+// collector), every line is JSON, and a job's life reads from it: created, started, progress milestones, then done,
+// canceled or timed out with its duration. The real compiled service (dist/src/main.js) in a child process.
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { discPng } from './support/inspection-fixtures';
 
 const MAIN = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
@@ -91,4 +93,62 @@ describe('log output', () => {
     const lines = running.stdout().split('\n').filter((l) => l.trim() !== '');
     expect(lines.filter((l) => { try { JSON.parse(l); return false; } catch { return true; } })).toEqual([]);
   }, 90_000);
+
+  it('logs the life of each job: created, started, progress milestones, done / canceled / timed out with durations', async () => {
+    running = startService(root, { BDI_DEBUG_SLEEP: '1', JOB_RUN_TIMEOUT_SECONDS: '2', BDI_MIN_OK_SAMPLES: '2', JOBS_CONCURRENCY: '3' });
+    const [bootLine] = await running.waitFor(/^\{.*"msg":"listening on .*$/m);
+    const api = (JSON.parse(bootLine) as { api: string }).api;
+    const post = async (route: string, body?: unknown) => {
+      const res = await fetch(api + route, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { jobId: string };
+    };
+    const image = `data:image/png;base64,${(await discPng({ seed: 1, size: 32 })).toString('base64')}`;
+    for (let i = 0; i < 2; i++) {
+      const form = new FormData();
+      form.append('role_id', 'Inspection');
+      form.append('roi_id', 'log-roi');
+      form.append('metas', JSON.stringify({ mm_per_px: 0.2 }));
+      form.append('images', new Blob([await discPng({ seed: 10 + i, size: 32 })], { type: 'image/png' }), `ok${i}.png`);
+      expect((await fetch(`${api}/datasets/ok/upload`, { method: 'POST', body: form })).status).toBe(200);
+    }
+    const done = await post('/jobs', { task: 'detect-objects', imageBase64: image });
+    const timedOut = await post('/jobs', { task: 'detect-objects', imageBase64: image, debugSleepMs: 20_000 });
+    const canceled = await post('/jobs', { task: 'detect-objects', imageBase64: image, debugSleepMs: 20_000 });
+    await running.waitFor(new RegExp(`"jobId":"${canceled.jobId}"[^\n]*"msg":"job started"`));
+    await post(`/jobs/${canceled.jobId}/cancel`);
+    const fit = await post('/jobs', { task: 'fit-ok', role_id: 'Inspection', roi_id: 'log-roi', mm_per_px: 0.2, use_dataset: true });
+
+    const entries = async (jobId: string, last: string) => {
+      await running!.waitFor(new RegExp(`"jobId":"${jobId}"[^\n]*"msg":"${last}"`));
+      return running!
+        .stdout()
+        .split('\n')
+        .filter((l) => l.includes(`"jobId":"${jobId}"`))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    };
+    const summary = (list: Array<Record<string, unknown>>) => list.map((e) => [e.level, e.msg]);
+
+    expect(summary(await entries(done.jobId, 'job done'))).toEqual([[30, 'job created'], [30, 'job started'], [30, 'job done']]);
+    const doneLine = (await entries(done.jobId, 'job done')).pop()!;
+    expect(doneLine).toMatchObject({ task: 'detect-objects', status: 'done' });
+    expect(typeof doneLine.durationMs).toBe('number');
+
+    expect(summary(await entries(timedOut.jobId, 'job timed out'))).toEqual([[30, 'job created'], [30, 'job started'], [40, 'job timed out']]);
+    expect((await entries(timedOut.jobId, 'job timed out')).pop()).toMatchObject({ status: 'timeout', errorCode: 'job_timeout' });
+    expect((await entries(timedOut.jobId, 'job timed out')).pop()!.durationMs as number).toBeGreaterThanOrEqual(2000);
+
+    expect(summary(await entries(canceled.jobId, 'job canceled'))).toEqual([[30, 'job created'], [30, 'job started'], [30, 'job canceled']]);
+    expect((await entries(canceled.jobId, 'job canceled')).pop()).toMatchObject({ status: 'canceled', errorCode: 'job_canceled' });
+
+    const fitLog = await entries(fit.jobId, 'job done');
+    expect(fitLog[0]).toMatchObject({ msg: 'job created', task: 'fit-ok', roleId: 'Inspection', roiId: 'log-roi', recipeId: 'default' });
+    const progress = fitLog.filter((e) => e.msg === 'job progress');
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+    for (const p of progress) {
+      expect(typeof p.phase).toBe('string');
+      expect(p.done as number).toBeLessThanOrEqual(p.total as number);
+    }
+    expect(fitLog[fitLog.length - 1]).toMatchObject({ msg: 'job done', status: 'done' });
+  }, 120_000);
 });

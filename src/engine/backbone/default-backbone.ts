@@ -124,7 +124,8 @@ export function buildDefaultBackbone(
   const rng = createPrng(o.seed);
   const g = new OnnxGraphBuilder('builtin_texture');
   // x in [0, 1] (the manifest scales by 1/255); all other normalisation lives in the graph.
-  const x = g.input('image', [1, 3, 'height', 'width']);
+  // Dynamic batch: a worker's batch task runs N crops in one session run (batching-session.ts).
+  const x = g.input('image', ['batch', 3, 'height', 'width']);
   const luma = g.op('Conv', [x, g.floats('luma', [0.299, 0.587, 0.114], [1, 3, 1, 1])]);
   const toneLevel = 3; // one value per stride-8 cell
   const levels = [o.pixel.weight > 0 ? o.pixel.level : 0, ...(o.gabor.weight > 0 ? o.gabor.levels : []), ...(o.tone.weight > 0 ? [toneLevel] : [])];
@@ -146,7 +147,7 @@ export function buildDefaultBackbone(
   if (o.tone.weight > 0) branches.push({ name: 'tone', value: toneBranch(g, luma, pyramid[toneLevel]), channels: TONE_CHANNELS, weight: o.tone.weight, floor: o.tone.floor });
   for (const branch of branches) {
     g.op('Identity', [branch.value], {}, [branch.name]);
-    g.output(branch.name, [1, branch.channels, 'grid_h', 'grid_w']);
+    g.output(branch.name, ['batch', branch.channels, 'grid_h', 'grid_w']);
   }
   const dim = defaultBackboneDim(o);
 
