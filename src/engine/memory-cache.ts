@@ -71,12 +71,13 @@ export class MemoryCache {
 }
 
 /**
- * An entry is current when the sidecar names the version it loaded; without a sidecar (or while the sidecar still
- * names an older version than the npz that was read), when neither the sidecar nor the files' mtimes changed since.
+ * An entry is current while neither file's mtime changed (a file rewritten or damaged in place is re-read, so damage
+ * is reported, not masked by the cache) AND the sidecar still names what was loaded: a new fit changes the version
+ * even where the filesystem's mtimes are too coarse or cached to show it.
  */
 function isCurrent(entry: Entry, ref: MemoryArtifactRef, sidecar: string | null): boolean {
-  if (sidecar !== null && sidecar === entry.memory.version) return true;
-  return sidecar === entry.sidecarSeen && entry.npzMtimeMs === ref.npzMtimeMs && entry.indexMtimeMs === ref.indexMtimeMs;
+  if (entry.npzMtimeMs !== ref.npzMtimeMs || entry.indexMtimeMs !== ref.indexMtimeMs) return false;
+  return sidecar === entry.sidecarSeen || (sidecar !== null && sidecar === entry.memory.version);
 }
 
 /**
