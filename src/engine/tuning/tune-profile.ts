@@ -173,8 +173,11 @@ export async function tuneProfile(
       consider(set, { ...baseline.features, unitNorm });
     }
   }
-  // 2. Position in the crop: off for surfaces without a fixed layout (random crops of a texture), or stronger.
-  for (const position of [0, 2]) if (position !== best.position) consider(best.set, best.features, position);
+  // 2. Position weight: stronger only. The tuning memory (a few thousand rows) is far sparser per position than the
+  // fitted one, which biases every measurement against position; turning it off on that evidence cost MTD 0.013
+  // image and 0.06 pixel AUROC (docs/quality.md). A surface without a fixed layout still has a dense memory at
+  // every position once fitted.
+  if (best.position > 0) consider(best.set, best.features, best.position * 2);
   // 3. Noise floors learned from the OK memory images: multiples of each block's low-energy patch norm.
   const memoryRaw = best.set.memory.map((image) => image.features);
   for (const multiple of [1, 2, 4]) consider(best.set, { ...best.features, floors: learnNoiseFloors(memoryRaw, dim, blocks, multiple) });
