@@ -5,6 +5,7 @@ import { runEngineBench } from './engine.bench';
 import { runHttpBench } from './http.bench';
 import { runJobsApiBench } from './jobs-api.bench';
 import { numberArg, progress } from './bench-support';
+import { httpComparisonTable, readJson, stagesComparisonTable } from './compare';
 import { runSoakBench } from './soak.bench';
 import { runFitBench, runStagesBench } from './stages.bench';
 
@@ -16,22 +17,30 @@ const BENCHES: Record<string, { describe: string; run: Runner }> = {
     run: async (args) => runEngineBench({ quick: args.includes('--quick') }),
   },
   stages: {
-    describe: 'per-stage latency of a 448×448 ROI (built-in and random ViT-S/14), HTTP /infer, memory per worker [--workers N] [--quick]',
-    run: (args) =>
-      runStagesBench({
+    describe: 'per-stage latency of a 448×448 ROI (built-in and random ViT-S/14), HTTP /infer, memory per worker [--workers N] [--quick] [--baseline FILE]',
+    run: async (args) => {
+      const result = await runStagesBench({
         workers: args.includes('--workers') ? numberArg(args, 'workers', 1) : undefined,
         builtinOnly: args.includes('--quick'),
         httpSeconds: numberArg(args, 'http-seconds', 10),
-      }),
+      });
+      if (args.includes('--baseline')) process.stderr.write(`${stagesComparisonTable(readJson(args[args.indexOf('--baseline') + 1]), result)}\n`);
+      return result;
+    },
   },
   http: {
-    describe: 'HTTP /infer against the real server process: first request, sequential p50/p99, req/s with 1/2/4/8 clients [--workers N] [--seconds S] [--cpu-prof DIR]',
-    run: (args) =>
-      runHttpBench({
+    describe:
+      'HTTP /infer against the real server process: first request, sequential p50/p99, req/s with 1/2/4/8 clients [--workers N] [--seconds S] [--cpu-prof DIR] [--baseline FILE: a previous run\'s JSON, printed as a before/after table on stderr] (BDI_BATCH_* from the environment reach the server)',
+    run: async (args) => {
+      const result = await runHttpBench({
         workers: args.includes('--workers') ? numberArg(args, 'workers', 1) : undefined,
         seconds: numberArg(args, 'seconds', 8),
         cpuProfDir: args.includes('--cpu-prof') ? args[args.indexOf('--cpu-prof') + 1] : undefined,
-      }),
+        env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BDI_BATCH_')) as Array<[string, string]>),
+      });
+      if (args.includes('--baseline')) process.stderr.write(`${httpComparisonTable(readJson(args[args.indexOf('--baseline') + 1]), result)}\n`);
+      return result;
+    },
   },
   fit: {
     describe: 'fit time of 100 ROIs at 10 % coreset, built-in backbone [--rois N] [--repeats N]',

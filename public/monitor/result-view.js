@@ -158,7 +158,28 @@ function listLines(kind, result) {
   return [];
 }
 
-function colorizeHeatmap(heatmap, width, height) {
+/**
+ * The monitor draws every heatmap on the backend's absolute scale (0 … 2 × threshold, threshold in the middle). A
+ * per-image map (the GUI's default) is a linear stretch of its own [min, max] (its legend), so its gray levels convert
+ * exactly inside that range; values beyond it were clipped by the backend and stay at its ends. Returns the legend to
+ * show, the gray → drawn-gray table (null: as sent), and the per-image range it was converted from.
+ */
+export function absoluteView(legend) {
+  const none = { legend, levels: null, from: null };
+  if (!legend || typeof legend !== 'object' || legend.mode !== 'image') return none;
+  const threshold = num(legend.threshold);
+  const min = num(legend.min);
+  const max = num(legend.max);
+  if (threshold === null || threshold <= 0 || min === null || max === null || !(max > min)) return none;
+  const top = 2 * threshold;
+  const levels = new Uint8Array(256); // 0 stays 0: outside the mask
+  for (let g = 1; g < 256; g += 1) {
+    levels[g] = Math.max(1, Math.min(255, Math.round(((min + (g / 255) * (max - min)) / top) * 255)));
+  }
+  return { legend: { mode: 'absolute', min: 0, max: top, threshold, threshold_level: 0.5 }, levels, from: { min, max } };
+}
+
+function colorizeHeatmap(heatmap, width, height, levels) {
   const canvas = document.createElement('canvas');
   canvas.width = heatmap.naturalWidth;
   canvas.height = heatmap.naturalHeight;
@@ -167,7 +188,7 @@ function colorizeHeatmap(heatmap, width, height) {
   const pixels = context.getImageData(0, 0, canvas.width, canvas.height);
   const data = pixels.data;
   for (let i = 0; i < data.length; i += 4) {
-    const v = data[i]; // grayscale: R = G = B
+    const v = levels ? levels[data[i]] : data[i]; // grayscale: R = G = B
     data[i] = HEAT_LUT[v * 3];
     data[i + 1] = HEAT_LUT[v * 3 + 1];
     data[i + 2] = HEAT_LUT[v * 3 + 2];
@@ -276,7 +297,8 @@ export async function renderResult(ui, { kind, result, request, imageSource, req
     width = Math.max(64, ...boxes.map(({ box }) => box[0] + box[2]));
     height = Math.max(64, ...boxes.map(({ box }) => box[1] + box[3]));
   }
-  const heatLayer = heatmap ? colorizeHeatmap(heatmap, width, height) : null;
+  const view = absoluteView(kind === 'inspection' ? result.heatmap_scale : null);
+  const heatLayer = heatmap ? colorizeHeatmap(heatmap, width, height, view.levels) : null;
 
   // Small crops are drawn at an integer zoom, so pixels stay sharp and the overlay text stays legible.
   const scale = Math.max(1, Math.min(8, Math.floor(640 / Math.max(width, height))));
@@ -315,7 +337,7 @@ export async function renderResult(ui, { kind, result, request, imageSource, req
   if (kind === 'inspection' && !heatmap) notes.push('No heatmap in this result (include_heatmap was off or decision OK).');
   ui.imageNote.textContent = notes.join(' ');
   ui.imageNote.hidden = false;
-  renderLegend(ui, kind === 'inspection' && heatmap ? result.heatmap_scale : null, kind === 'inspection' && Boolean(heatmap));
+  renderLegend(ui, kind === 'inspection' && heatmap ? view.legend : null, kind === 'inspection' && Boolean(heatmap), view.from);
 }
 
 /** Legend values: four significant digits (the exact score and threshold are in the decision line). */
@@ -332,7 +354,7 @@ function percent(level) {
  * `heatmap_scale` legend ({mode, min, max, threshold, threshold_level}). A heatmap without a legend (an older
  * backend) is read as the per-image stretch it then is.
  */
-function renderLegend(ui, legend, hasHeatmap) {
+function renderLegend(ui, legend, hasHeatmap, from = null) {
   const box = ui.legend;
   if (!box) return;
   if (!hasHeatmap) {
@@ -370,9 +392,10 @@ function renderLegend(ui, legend, hasHeatmap) {
         : onScale
           ? `threshold ${short(legend.threshold)} at ${percent(level)} of the bar`
           : `threshold ${short(legend.threshold)} ${level > 1 ? 'above' : 'below'} this map's range`;
+    const converted = from ? ` (converted here from this map's own range ${short(from.min)} … ${short(from.max)}; values beyond it clipped)` : '';
     text =
       legend.mode === 'absolute'
-        ? `Heatmap scale: absolute, ${short(legend.min)} … ${short(legend.max)}, the same for every image of this model; ${where}.`
+        ? `Heatmap scale: absolute, ${short(legend.min)} … ${short(legend.max)}, the same for every image of this model${converted}; ${where}.`
         : `Heatmap scale: per image, ${short(legend.min)} … ${short(legend.max)} (this map's own 1–99 % range; colours do not compare across images); ${where}.`;
   }
   ui.legendText.textContent = text;

@@ -30,6 +30,10 @@ export interface AppConfig {
     workers: number;
     intraOpThreads: number;
     maxQueue: number;
+    /** BDI_BATCH_MAX: infer tasks batched into one backbone run (1 = no batching). */
+    batchMax: number;
+    /** BDI_BATCH_DELAY_MS: longest wait for a fuller batch while a worker is free. */
+    batchDelayMs: number;
     /** V8 old-generation cap of each worker (BDI_WORKER_MAX_HEAP_MB); null = Node's default. */
     workerMaxHeapMb: number | null;
     maxImagePixels: number;

@@ -136,6 +136,9 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
         integer: true,
       }),
       maxQueue: read.number(['BDI_POOL_MAX_QUEUE'], workers * 16, { min: 1, integer: true }),
+      // Dynamic batching of infer tasks (1 = off; see README): no gain measured on CPU, the lever on a GPU.
+      batchMax: read.number(['BDI_BATCH_MAX'], 1, { min: 1, max: 256, integer: true }),
+      batchDelayMs: read.number(['BDI_BATCH_DELAY_MS'], 2, { min: 0, max: 1000 }),
       // 0 = no cap. A cap makes a runaway task kill only its worker (Piscina replaces it), not the process.
       workerMaxHeapMb: read.number(['BDI_WORKER_MAX_HEAP_MB'], 0, { min: 0, max: 1_048_576, integer: true }) || null,
       maxImagePixels: read.number(['BDI_MAX_IMAGE_PIXELS'], 40_000_000, { min: 1, integer: true }),

@@ -1,28 +1,30 @@
-import { Controller, Delete, Get, Headers, HttpCode, Post, Query, Res, StreamableFile, UploadedFiles, UseInterceptors, Body } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { UPLOAD_BODY } from '../common/openapi/multipart-bodies';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query, Res, StreamableFile, UseInterceptors } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiConsumes, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { FieldReader, UploadedPart } from '../inference/form-fields';
-import { MultipartInterceptor } from '../inference/multipart.interceptor';
+import { MultipartInterceptor } from '../common/wire/multipart';
+import { RecipeScope, RequestScope } from '../common/wire/recipe-scope';
 import { DatasetLabel } from '../recipes/model-store';
-import { currentRequestId, enterRecipe } from '../recipes/recipe-context';
 import { parseLabel } from './dataset-label';
+import {
+  ClearResponse,
+  DatasetClassListing,
+  DatasetClassQuery,
+  DatasetFileQuery,
+  DatasetQuery,
+  DatasetUploadForm,
+  DeleteFileResponse,
+  ListResponse,
+  UploadResponse,
+} from './dto/dataset-requests.dto';
 import { DatasetScope, DatasetsService } from './datasets.service';
 
-type Query = Record<string, unknown>;
-
-function scopeFrom(reader: FieldReader, values: Record<string, unknown>, header: string | undefined): DatasetScope {
-  const recipeId = enterRecipe(values.recipe_id, header);
-  const roleId = reader.requiredString('role_id');
-  const roiId = reader.requiredString('roi_id');
-  return { recipeId, requestId: currentRequestId(), roleId, roiId };
-}
-
-function labelAndFile(reader: FieldReader): { label: string; filename: string } {
-  return { label: reader.requiredString('label'), filename: reader.requiredString('filename') };
+function datasetScope(scope: RequestScope, query: { role_id: string; roi_id: string }): DatasetScope {
+  return { ...scope, roleId: query.role_id, roiId: query.roi_id };
 }
 
 @ApiTags('datasets')
+@ApiHeader({ name: 'X-Recipe-Id', required: false, description: 'Recipe when the payload names none (default: "default"); "last" is reserved' })
+@ApiExtraModels(DatasetClassListing)
 @Controller('datasets')
 export class DatasetsController {
   constructor(private readonly datasets: DatasetsService) {}
@@ -32,9 +34,10 @@ export class DatasetsController {
   @UseInterceptors(MultipartInterceptor)
   @ApiConsumes('multipart/form-data')
   @ApiOperation({ summary: 'Store OK samples (images[] + optional metas[] JSON, one per image)' })
-  @ApiBody({ schema: UPLOAD_BODY })
-  uploadOk(@Body() body: Record<string, unknown>, @UploadedFiles() files: UploadedPart[], @Headers('x-recipe-id') header?: string) {
-    return this.upload('ok', body, files, header);
+  @ApiBody({ type: DatasetUploadForm })
+  @ApiOkResponse({ type: UploadResponse })
+  uploadOk(@RecipeScope('form') scope: RequestScope, @Body() form: DatasetUploadForm) {
+    return this.upload('ok', scope, form);
   }
 
   @Post('ng/upload')
@@ -42,28 +45,25 @@ export class DatasetsController {
   @UseInterceptors(MultipartInterceptor)
   @ApiConsumes('multipart/form-data')
   @ApiOperation({ summary: 'Store NG samples (images[] + optional metas[] JSON, one per image)' })
-  @ApiBody({ schema: UPLOAD_BODY })
-  uploadNg(@Body() body: Record<string, unknown>, @UploadedFiles() files: UploadedPart[], @Headers('x-recipe-id') header?: string) {
-    return this.upload('ng', body, files, header);
+  @ApiBody({ type: DatasetUploadForm })
+  @ApiOkResponse({ type: UploadResponse })
+  uploadNg(@RecipeScope('form') scope: RequestScope, @Body() form: DatasetUploadForm) {
+    return this.upload('ng', scope, form);
   }
 
   @Get('list')
   @ApiOperation({ summary: 'List the samples of one (role, ROI) per class' })
-  list(@Query() query: Query, @Headers('x-recipe-id') header?: string) {
-    const reader = new FieldReader(query, 'query');
-    const scope = scopeFrom(reader, query, header);
-    reader.done();
-    return this.datasets.list(scope);
+  @ApiOkResponse({ type: ListResponse })
+  list(@RecipeScope('query') scope: RequestScope, @Query() query: DatasetQuery) {
+    return this.datasets.list(datasetScope(scope, query));
   }
 
   @Get('file')
   @ApiOperation({ summary: 'Raw bytes of one sample' })
-  async file(@Query() query: Query, @Res({ passthrough: true }) res: Response, @Headers('x-recipe-id') header?: string): Promise<StreamableFile> {
-    const reader = new FieldReader(query, 'query');
-    const scope = scopeFrom(reader, query, header);
-    const { label, filename } = labelAndFile(reader);
-    reader.done();
-    const file = await this.datasets.readFile(scope, parseLabel(label), filename);
+  @ApiProduces('image/png', 'image/jpeg', 'image/bmp', 'image/webp', 'application/octet-stream')
+  @ApiOkResponse({ schema: { type: 'string', format: 'binary' } })
+  async file(@RecipeScope('query') scope: RequestScope, @Query() query: DatasetFileQuery, @Res({ passthrough: true }) res: Response): Promise<StreamableFile> {
+    const file = await this.datasets.readFile(datasetScope(scope, query), parseLabel(query.label), query.filename);
     res.setHeader('Content-Disposition', `attachment; filename="${file.fileName}"`);
     res.setHeader('ETag', `"${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}"`);
     res.setHeader('Last-Modified', new Date(file.mtimeMs).toUTCString());
@@ -72,45 +72,31 @@ export class DatasetsController {
 
   @Delete('file')
   @ApiOperation({ summary: "Delete one sample (and its meta) of the recipe's own dataset" })
-  deleteFile(@Query() query: Query, @Headers('x-recipe-id') header?: string) {
-    const reader = new FieldReader(query, 'query');
-    const scope = scopeFrom(reader, query, header);
-    const { label, filename } = labelAndFile(reader);
-    reader.done();
-    return this.datasets.deleteFile(scope, parseLabel(label), filename);
+  @ApiOkResponse({ type: DeleteFileResponse })
+  deleteFile(@RecipeScope('query') scope: RequestScope, @Query() query: DatasetFileQuery) {
+    return this.datasets.deleteFile(datasetScope(scope, query), parseLabel(query.label), query.filename);
   }
 
   @Get('meta')
   @ApiOperation({ summary: 'Stored meta JSON of one sample' })
-  meta(@Query() query: Query, @Headers('x-recipe-id') header?: string) {
-    const reader = new FieldReader(query, 'query');
-    const scope = scopeFrom(reader, query, header);
-    const { label, filename } = labelAndFile(reader);
-    reader.done();
-    return this.datasets.readMeta(scope, parseLabel(label), filename);
+  @ApiOkResponse({ schema: { type: 'object', additionalProperties: true } })
+  meta(@RecipeScope('query') scope: RequestScope, @Query() query: DatasetFileQuery) {
+    return this.datasets.readMeta(datasetScope(scope, query), parseLabel(query.label), query.filename);
   }
 
   @Delete('clear')
   @ApiOperation({ summary: "Delete every file of one class of the recipe's own dataset" })
-  clear(@Query() query: Query, @Headers('x-recipe-id') header?: string) {
-    const reader = new FieldReader(query, 'query');
-    const scope = scopeFrom(reader, query, header);
-    const label = reader.requiredString('label');
-    reader.done();
-    return this.datasets.clear(scope, parseLabel(label), label);
+  @ApiOkResponse({ type: ClearResponse })
+  clear(@RecipeScope('query') scope: RequestScope, @Query() query: DatasetClassQuery) {
+    return this.datasets.clear(datasetScope(scope, query), parseLabel(query.label), query.label);
   }
 
-  private upload(label: DatasetLabel, body: Record<string, unknown>, files: UploadedPart[] | undefined, header: string | undefined) {
-    const reader = new FieldReader(body ?? {}, 'body', files ?? []);
-    const scope = scopeFrom(reader, { recipe_id: reader.optionalString('recipe_id') }, header);
-    const images = reader.files('images', true);
-    const metas = reader.all('metas');
-    reader.done();
+  private upload(label: DatasetLabel, scope: RequestScope, form: DatasetUploadForm) {
     return this.datasets.upload({
-      ...scope,
+      ...datasetScope(scope, form),
       label,
-      images: images.map((f) => ({ bytes: f.buffer, fileName: f.originalname })),
-      metas,
+      images: form.images.map((f) => ({ bytes: f.buffer, fileName: f.originalname })),
+      metas: form.metas,
     });
   }
 }

@@ -11,6 +11,7 @@ import { validateMmPerPx } from '../recipes/mm-per-px';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ImageDecodeError } from '../engine/engine-error';
 import { decodeImage } from '../engine/image';
+import { ClearResponse, DeleteFileResponse, ListResponse, UploadResponse } from './dto/dataset-requests.dto';
 
 export interface DatasetScope {
   recipeId: string;
@@ -55,7 +56,7 @@ export class DatasetsService {
    * Validates every meta (JSON object, mm_per_px, recipe lock) before writing anything, so a bad request leaves the
    * dataset as it was (the original wrote the images before a failing one).
    */
-  async upload(input: UploadInput): Promise<{ status: 'ok'; saved: string[]; request_id: string; recipe_id: string }> {
+  async upload(input: UploadInput): Promise<UploadResponse> {
     const started = performance.now();
     this.diagnostics.event('datasets.upload.request', { ...this.ids(input), label: input.label, n_files: input.images.length });
     if (input.metas.length !== 0 && input.metas.length !== input.images.length) {
@@ -80,11 +81,11 @@ export class DatasetsService {
     return { status: 'ok', saved, request_id: input.requestId, recipe_id: input.recipeId };
   }
 
-  async list(scope: DatasetScope): Promise<Record<string, unknown>> {
+  async list(scope: DatasetScope): Promise<ListResponse> {
     this.diagnostics.event('datasets.list.request', this.ids(scope));
     const base = await this.store.resolveDatasetBase(scope.recipeId, scope.roleId, scope.roiId);
     const listing = await this.store.listDataset(base);
-    const classes: Record<string, { count: number; files: string[]; meta: Record<string, boolean> }> = {};
+    const classes: ListResponse['classes'] = {};
     for (const [label, entry] of Object.entries(listing)) classes[label] = { count: entry.files.length, files: entry.files, meta: entry.meta };
     this.diagnostics.event('datasets.list.response', {
       ...this.ids(scope),
@@ -128,7 +129,7 @@ export class DatasetsService {
   }
 
   /** Deletes from the recipe's own dataset only; a sample inherited from a fallback recipe is a 404. */
-  async deleteFile(scope: DatasetScope, label: DatasetLabel, fileName: string): Promise<{ deleted: boolean; filename: string; request_id: string; recipe_id: string }> {
+  async deleteFile(scope: DatasetScope, label: DatasetLabel, fileName: string): Promise<DeleteFileResponse> {
     checkFileName(fileName);
     const base = await this.store.resolveDatasetBase(scope.recipeId, scope.roleId, scope.roiId);
     let deleted = false;
@@ -144,7 +145,7 @@ export class DatasetsService {
   }
 
   /** Clears one class of the recipe's own dataset (images and metas); another recipe's samples are never touched. */
-  async clear(scope: DatasetScope, label: DatasetLabel, labelAsSent: string): Promise<{ cleared: number; label: string; request_id: string; recipe_id: string }> {
+  async clear(scope: DatasetScope, label: DatasetLabel, labelAsSent: string): Promise<ClearResponse> {
     const base = await this.store.resolveDatasetBase(scope.recipeId, scope.roleId, scope.roiId);
     const cleared = base && base.own ? await this.store.clearClass(base, label) : 0;
     this.diagnostics.event('datasets.clear', { ...this.ids(scope), label, cleared });

@@ -1,7 +1,7 @@
 // The `detect-objects` job task: the same DetectionService.detect() as POST /detect/objects, queued.
 import { Injectable } from '@nestjs/common';
 import { JobRunContext, OnJob } from '../jobs/job-task';
-import { validateTaskFields } from '../jobs/task-payload';
+import { validateDto } from '../common/validation/validation-error';
 import { DetectionService, DetectResult } from './detection.service';
 import { DEFAULT_MIN_SCORE, DetectObjectsDto } from './dto/detect-objects.dto';
 
@@ -26,7 +26,7 @@ export class DetectObjectsTask {
     name: 'detect-objects',
     timeout: 'run',
     parse: (fields, location) => {
-      const dto = validateTaskFields(DetectObjectsDto, fields, location);
+      const dto = validateDto(DetectObjectsDto, fields, location);
       return { imageBase64: dto.imageBase64, minScore: dto.minScore ?? DEFAULT_MIN_SCORE, debugSleepMs: dto.debugSleepMs ?? 0 };
     },
   })

@@ -7,7 +7,7 @@ import { DetectInput, DetectOutput, runDetect } from '../engine/detection/detect
 import { InferencePoolService, PoolPriority } from '../pool/pool.service';
 import { abortableSleep } from './abortable-sleep';
 import { DEFAULT_MIN_SCORE } from './dto/detect-objects.dto';
-import { decodeImagePayload, invalidImagePayload } from './image-payload';
+import { decodeImagePayload, invalidImagePayload } from '../common/wire/image-payload';
 
 export const MAX_DEBUG_SLEEP_MS = 30_000;
 

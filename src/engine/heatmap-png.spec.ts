@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { anomalyHeatmapPng, anomalyScore, buildAnomalyMap } from './anomaly-map';
-import { encodeGrayPng, heatToGrayOnScale, heatmapScaleOf, heatmapToGray } from './heatmap-png';
+import * as zlib from 'node:zlib';
+import { crc32Table, encodeGrayPng, heatToGrayOnScale, heatmapScaleOf, heatmapToGray } from './heatmap-png';
 import { letterboxGeometry } from './letterbox';
 import { PercentileSelector } from './percentile';
 
@@ -62,6 +63,17 @@ describe('heatmap PNG', () => {
     expect([meta.width, meta.height, meta.channels]).toEqual([3, 2, 1]);
     const { data } = await sharp(png).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
     expect(Array.from(data)).toEqual([0, 50, 100, 150, 200, 250]);
+  });
+
+  it('keeps every pixel of a large map (filtered rows, own deflate and CRCs)', async () => {
+    const [w, h] = [301, 177];
+    const gray = new Uint8Array(w * h).map((_, i) => (i % w < 150 ? (i * 2654435761) >>> 24 : Math.round(128 + 100 * Math.sin(i / 500))));
+    const png = await encodeGrayPng(gray, w, h);
+    const { data, info } = await sharp(png).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height, info.channels]).toEqual([w, h, 1]);
+    expect(Buffer.compare(data, Buffer.from(gray))).toBe(0);
+    const bytes = Uint8Array.from(png.subarray(0, 1000));
+    expect(crc32Table(bytes)).toBe((zlib as unknown as { crc32(b: Uint8Array): number }).crc32(bytes));
   });
 
   it('comes from the anomaly map of a non-square crop at the crop size', async () => {

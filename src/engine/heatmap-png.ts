@@ -3,7 +3,8 @@
 //   a clean part's map looks as hot as a defective one's;
 // - 'absolute': one fixed scale tied to the calibrated threshold (anomalib's idea): distance 0 → 0, the threshold →
 //   the middle of the range, twice the threshold and above → 255; maps of different images compare directly.
-import sharp from 'sharp';
+import * as zlib from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { loadNativeAddon } from './native-addon';
 import type { PercentileSelector } from './percentile';
 
@@ -49,12 +50,69 @@ export function heatToGrayOnScale(heat: Float32Array, mask: Uint8Array, scale: H
   return loadNativeAddon().heatToGray(heat, mask, scale.min, scale.max);
 }
 
+/**
+ * 8-bit greyscale PNG written here: every row with PNG filter 1 (Sub: difference to the left neighbour; the smooth
+ * heatmap becomes mostly small values) and zlib level 1 on this thread (no thread-pool hop). Measured on a 448×448
+ * map: 39 KB in ~1.3 ms, against sharp's unfiltered level 1 at 75 KB in ~1.7 ms plus its pipeline hop — half the
+ * bytes to base64, send and parse. Lossless: the pixels are the same.
+ */
 export async function encodeGrayPng(gray: Uint8Array, width: number, height: number): Promise<Uint8Array> {
-  // Without 'b-w' sharp writes single-channel input as an RGB PNG.
-  const png = await sharp(Buffer.from(gray.buffer, gray.byteOffset, gray.byteLength), { raw: { width, height, channels: 1 } })
-    .toColourspace('b-w')
-    // Level 1: ~2x faster than level 3 (same pixels, ~15 % more bytes: 154 vs 134 KB for a 448×448 map).
-    .png({ compressionLevel: 1 })
-    .toBuffer();
-  return new Uint8Array(png); // own copy: sharp's buffer may be external memory, which cannot be transferred
+  const stride = width + 1;
+  const filtered = new Uint8Array(stride * height);
+  for (let y = 0; y < height; y++) {
+    const o = y * stride;
+    const r = y * width;
+    filtered[o] = 1;
+    if (width === 0) continue;
+    filtered[o + 1] = gray[r];
+    for (let x = 1; x < width; x++) filtered[o + 1 + x] = (gray[r + x] - gray[r + x - 1]) & 255;
+  }
+  const idat = deflateSync(filtered, { level: 1 });
+  const ihdr = new Uint8Array(13);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // greyscale
+  const png = new Uint8Array(PNG_SIGNATURE.length + 3 * 12 + ihdr.length + idat.length);
+  png.set(PNG_SIGNATURE, 0);
+  let at = PNG_SIGNATURE.length;
+  at = writeChunk(png, at, 'IHDR', ihdr);
+  at = writeChunk(png, at, 'IDAT', idat);
+  writeChunk(png, at, 'IEND', new Uint8Array(0));
+  return png;
+}
+
+const PNG_SIGNATURE = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function writeChunk(out: Uint8Array, at: number, type: string, data: Uint8Array): number {
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  view.setUint32(at, data.length);
+  for (let i = 0; i < 4; i++) out[at + 4 + i] = type.charCodeAt(i);
+  out.set(data, at + 8);
+  view.setUint32(at + 8 + data.length, crc32(out.subarray(at + 4, at + 8 + data.length)));
+  return at + 12 + data.length;
+}
+
+let crcTable: Uint32Array | null = null;
+
+/** zlib's CRC-32 (Node ≥ 20.15 has it natively). */
+function crc32(bytes: Uint8Array): number {
+  const native = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+  return native ? native(bytes) : crc32Table(bytes);
+}
+
+/** Table CRC-32, for Node versions without zlib.crc32. */
+export function crc32Table(bytes: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]) & 255] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
 }

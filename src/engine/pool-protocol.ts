@@ -17,6 +17,8 @@ export interface WorkerConfig {
   limitInputPixels: number;
   /** Directory for fit's temporary feature file (default: os.tmpdir()). */
   tempDir?: string;
+  /** BDI_BATCH_MAX: with batching on, the warm-up also runs one backbone batch of this size. */
+  batchMax?: number;
 }
 
 export interface ExtractInput {
@@ -100,6 +102,15 @@ export interface InferOutput {
   memoryLoaded: boolean;
 }
 
+/** Infer inputs the pool's batcher grouped for one worker (BDI_BATCH_MAX > 1). */
+export interface InferBatchInput {
+  items: InferInput[];
+}
+export interface InferBatchOutput {
+  /** One per item, same order. */
+  replies: Array<TaskReply<'infer'>>;
+}
+
 export interface InfoInput {
   /** Also run one dummy inference (warm-up) before answering. */
   warmUp?: boolean;
@@ -112,6 +123,8 @@ export interface WorkerInfo {
   envThreads: { OMP_NUM_THREADS: string | null; OPENBLAS_NUM_THREADS: string | null };
   cachedMemories: number;
   memoryLoads: number;
+  /** Dynamic batching in this worker's backbone session (batching-session.ts). */
+  batching?: { runs: number; items: number; largest: number; batchable: boolean };
   /** Wall time of the warm-up inference, when this call ran one. */
   warmUpMs?: number;
 }
@@ -121,6 +134,7 @@ export interface TaskMap {
   extract: { input: ExtractInput; output: ExtractOutput };
   fit: { input: FitInput; output: FitOutput };
   infer: { input: InferInput; output: InferOutput };
+  inferBatch: { input: InferBatchInput; output: InferBatchOutput };
   info: { input: InfoInput; output: WorkerInfo };
 }
 export type TaskName = keyof TaskMap;

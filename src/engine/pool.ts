@@ -6,6 +6,7 @@ import Piscina from 'piscina';
 import type { BackboneInfo, DeviceRequest } from './backbone';
 import { AbortedError, PoolSaturatedError } from './engine-error';
 import { fromErrorEnvelope } from './error-envelope';
+import { InferBatcher, type BatchItem } from './infer-batcher';
 import { DEFAULT_LIMIT_INPUT_PIXELS } from './image';
 import type {
   ExtractInput,
@@ -42,6 +43,13 @@ export interface InferencePoolOptions {
   /** V8 old-generation limit per worker (MB): a task exceeding it kills only that worker (ERR_WORKER_OUT_OF_MEMORY). */
   maxHeapMb?: number | null;
   tempDir?: string;
+  /**
+   * Dynamic batching (infer-batcher.ts): concurrent `infer` tasks up to this many go to one worker as one batch
+   * whose backbone run has batch dimension N (BDI_BATCH_MAX); 1 (default) sends every infer alone.
+   */
+  batchMax?: number;
+  /** Longest wait of a request for a fuller batch while a worker is free (BDI_BATCH_DELAY_MS); default 2. */
+  batchDelayMs?: number;
   /** Test seam: the compiled worker entry. */
   workerFile?: string;
 }
@@ -90,6 +98,7 @@ export class InferencePool {
   private readonly config: WorkerConfig;
   private infoCache: Promise<WorkerInfo> | null = null;
   private running = 0;
+  private readonly batcher: InferBatcher | null;
   readonly size: number;
   readonly maxQueue: number;
 
@@ -105,6 +114,7 @@ export class InferencePool {
       cacheMaxEntries: options.cacheMaxEntries ?? 32,
       limitInputPixels: options.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS,
       tempDir: options.tempDir,
+      batchMax: Math.max(1, Math.floor(options.batchMax ?? 1)),
     };
     // libgomp and OpenBLAS read these from the real process environment when FAISS is first loaded (by the
     // first worker), so they must be set process-wide before any worker starts; workers also cap them natively.
@@ -119,6 +129,11 @@ export class InferencePool {
       env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
       ...(options.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb } } : {}),
     });
+    const batchMax = Math.max(1, Math.floor(options.batchMax ?? 1));
+    this.batcher =
+      batchMax > 1
+        ? new InferBatcher({ maxBatch: batchMax, delayMs: Math.max(0, options.batchDelayMs ?? 2), slots: this.size, dispatch: (items) => this.runBatch(items) })
+        : null;
   }
 
   /**
@@ -128,7 +143,26 @@ export class InferencePool {
    */
   async run<K extends TaskName>(task: K, input: TaskInput<K>, options: RunOptions = {}): Promise<TaskOutput<K>> {
     if (options.signal?.aborted) throw new AbortedError();
-    if (this.isSaturated()) throw new PoolSaturatedError(undefined, { queueDepth: this.piscina.queueSize, maxQueue: this.maxQueue });
+    if (this.isSaturated()) throw new PoolSaturatedError(undefined, { queueDepth: this.queueDepth(), maxQueue: this.maxQueue });
+    if (task === 'infer' && this.batcher) return (await this.batcher.submit(input as InferInput, options)) as TaskOutput<K>;
+    const transferList: ArrayBuffer[] = [];
+    if (options.transferImage && task === 'infer') input = withTransferredImage(input as InferInput, transferList) as TaskInput<K>;
+    return this.runTask(task, input, options, transferList);
+  }
+
+  /** One batch of the batcher: one `inferBatch` task; each item settles with its own reply. */
+  private async runBatch(items: BatchItem[]): Promise<void> {
+    const transferList: ArrayBuffer[] = [];
+    const inputs = items.map((item) => (item.transferImage ? withTransferredImage(item.input, transferList) : item.input));
+    const { replies } = await this.runTask('inferBatch', { items: inputs }, {}, transferList);
+    items.forEach((item, i) => {
+      const reply = replies[i];
+      if (reply.ok) item.resolve(reply.value);
+      else item.reject(fromErrorEnvelope(reply.error));
+    });
+  }
+
+  private async runTask<K extends TaskName>(task: K, input: TaskInput<K>, options: RunOptions, transferList: ArrayBuffer[]): Promise<TaskOutput<K>> {
     const abortFlag = newTaskControl();
     const raise = (): void => {
       Atomics.store(abortFlag, CONTROL_ABORT, 1);
@@ -138,8 +172,6 @@ export class InferencePool {
     this.running++;
     let reply: TaskReply;
     try {
-      const transferList: ArrayBuffer[] = [];
-      if (options.transferImage && task === 'infer') input = withTransferredImage(input as InferInput, transferList) as TaskInput<K>;
       reply = (await this.piscina.run({ task, input, abortFlag }, transferList.length > 0 ? { transferList } : {})) as TaskReply;
     } finally {
       this.running--;
@@ -186,14 +218,19 @@ export class InferencePool {
   }
 
   isSaturated(): boolean {
-    return this.maxQueue > 0 ? this.piscina.queueSize >= this.maxQueue : this.running >= this.size;
+    return this.maxQueue > 0 ? this.queueDepth() >= this.maxQueue : this.running + (this.batcher?.queued ?? 0) >= this.size;
+  }
+
+  /** Tasks waiting for a worker, requests waiting for a batch included. */
+  private queueDepth(): number {
+    return this.piscina.queueSize + (this.batcher?.queued ?? 0);
   }
 
   stats(): PoolStats {
     return {
       workers: this.piscina.threads.length,
       threadIds: this.piscina.threads.map((t) => t.threadId),
-      queueDepth: this.piscina.queueSize,
+      queueDepth: this.queueDepth(),
       maxQueue: this.maxQueue,
       saturated: this.isSaturated(),
       utilisation: this.piscina.utilization,

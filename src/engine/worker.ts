@@ -7,6 +7,7 @@ import { runDetect } from './detection/detect-task';
 import { toErrorEnvelope } from './error-envelope';
 import { runExtract } from './extract-task';
 import { runFit } from './fit-task';
+import { runInferBatch } from './infer-batch-task';
 import { runInfer } from './infer-task';
 import { loadNativeAddon } from './native-addon';
 import type { TaskInput, TaskMessage, TaskName, TaskOutput, TaskReply, WorkerConfig, WorkerInfo } from './pool-protocol';
@@ -20,10 +21,15 @@ type Handler<K extends TaskName> = (input: TaskInput<K>, ctx: WorkerContext, abo
 async function runInfo(input: TaskInput<'info'>, ctx: WorkerContext): Promise<WorkerInfo> {
   const backbone = await ctx.getBackbone();
   const warmUpMs = input.warmUp ? await warmUpInference(ctx) : undefined;
+  // With batching on, one full batch too: ORT (on CUDA, kernel selection) sees the batched shape before the first
+  // request does, and a model fixed at batch 1 is found here rather than by a live batch.
+  const batchMax = ctx.config.batchMax ?? 1;
+  if (input.warmUp && batchMax > 1) await backbone.batching.warmUpBatch(batchMax, backbone.manifest.input);
   return {
     ...(warmUpMs !== undefined ? { warmUpMs } : {}),
     threadId,
     backbone: backbone.info,
+    batching: { ...backbone.batching.stats },
     nativeThreads: loadNativeAddon().getThreads(),
     envThreads: { OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? null, OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? null },
     cachedMemories: ctx.memories.size,
@@ -37,6 +43,7 @@ const HANDLERS: { [K in TaskName]: Handler<K> } = {
   extract: runExtract,
   fit: runFit,
   infer: runInfer,
+  inferBatch: runInferBatch,
   info: runInfo,
 };
 

@@ -2,7 +2,7 @@ import { Controller, Get, Headers, HttpCode } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiError } from '../common/errors/api-error';
 import { currentRequestContext } from '../common/request-context/request-context';
-import { resolveRecipeId } from '../recipes/recipe-id';
+import { resolveRecipeId } from '../common/wire/recipe-id';
 import { HealthService } from './health.service';
 import { HealthResponse, LivenessResponse, ReadinessResponse } from './dto/health.response';
 

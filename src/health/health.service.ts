@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { ENGINE_HEALTH, EngineHealthSource, JOBS_HEALTH, JobsHealthSource } from './health-sources';
+import { ENGINE_HEALTH, EngineHealthSource, JOBS_HEALTH, JobsHealthSource } from '../common/health/health-sources';
 
 export const SERVICE_NAME = 'bdi-backend';
 

@@ -10,6 +10,7 @@ import { memoryNotFitted } from './engine-errors';
 import { UnusableSample, unusableSamplesError } from './unusable-samples';
 import { EngineRunOptions, INTERACTIVE } from './inspection-engine';
 import { InspectionDiagnostics, elapsedMs } from './inspection-diagnostics.service';
+import { CalibrateDatasetResponse, CalibrateNgResponse } from './dto/inspection-responses.dto';
 import { CalibrateDatasetInput, CalibrateNgInput } from './inference.types';
 import { ModelArtifacts, memoryRef } from './model-artifacts.service';
 import { ScoringService } from './scoring.service';
@@ -25,7 +26,7 @@ export class CalibrationService {
 
   // ================================================================= /calibrate_ng
 
-  async calibrateNg(input: CalibrateNgInput): Promise<Record<string, unknown>> {
+  async calibrateNg(input: CalibrateNgInput): Promise<CalibrateNgResponse> {
     const started = performance.now();
     this.diagnostics.event('calibrate_ng.request', input, {
       ok_count: input.okScores.length,
@@ -42,7 +43,7 @@ export class CalibrationService {
       const ngMean = input.ngScores.length > 0 ? mean(input.ngScores) : 0;
       const p99Ok = percentile(input.okScores, input.scorePercentile);
       const p5Ng = input.ngScores.length > 0 ? percentile(input.ngScores, 5) : null;
-      const body = {
+      const body: CalibrateNgResponse = {
         threshold,
         ok_mean: okMean,
         ng_mean: ngMean,
@@ -86,7 +87,7 @@ export class CalibrationService {
 
   // ================================================================= /calibrate_dataset
 
-  async calibrateDataset(input: CalibrateDatasetInput, run: EngineRunOptions = INTERACTIVE): Promise<Record<string, unknown>> {
+  async calibrateDataset(input: CalibrateDatasetInput, run: EngineRunOptions = INTERACTIVE): Promise<CalibrateDatasetResponse> {
     checkPercentile(input.scorePercentile);
     const probe = await this.artifacts.probe(input);
     this.artifacts.assertNoRefusedFallback(input, probe);

@@ -10,7 +10,8 @@ import type { FitImageError } from '../engine/pool-protocol';
 import { UnusableSample, unusableSamplesError } from './unusable-samples';
 import { EngineRunOptions, INSPECTION_ENGINE, INTERACTIVE, InspectionEngine } from './inspection-engine';
 import { InspectionDiagnostics, elapsedMs, statsFields } from './inspection-diagnostics.service';
-import { FitOkInput, FitOkResult } from './inference.types';
+import { FitOkResponse } from './dto/inspection-responses.dto';
+import { FitOkInput } from './inference.types';
 import { ModelArtifacts } from './model-artifacts.service';
 
 const CORESET_SEED = 0;
@@ -25,7 +26,7 @@ export class FitService {
     private readonly diagnostics: InspectionDiagnostics,
   ) {}
 
-  async fitOk(input: FitOkInput, run: EngineRunOptions = INTERACTIVE): Promise<FitOkResult> {
+  async fitOk(input: FitOkInput, run: EngineRunOptions = INTERACTIVE): Promise<FitOkResponse> {
     const started = performance.now();
     try {
       validateMmPerPx(input.mmPerPx);

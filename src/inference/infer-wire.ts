@@ -1,7 +1,8 @@
 // Wire shapes of /infer: the `shape` field and the region boxes the GUI reads.
 import { ApiError } from '../common/errors/api-error';
 import type { Region } from '../engine/types';
-import type { InferRegion, ParsedShape } from './inference.types';
+import type { InferRegionResponse } from './dto/inspection-responses.dto';
+import type { ParsedShape } from './inference.types';
 
 /** The `shape` field: JSON text (or an object from a job); unparsable → 400 invalid_json_field. */
 export function parseShape(shape: string | Record<string, unknown> | null | undefined): ParsedShape {
@@ -23,7 +24,7 @@ export function parseShape(shape: string | Record<string, unknown> | null | unde
 }
 
 /** The GUI reads x, y, w, h (floats) beside the original's bbox. */
-export function withBoxFields(region: Region): InferRegion {
+export function withBoxFields(region: Region): InferRegionResponse {
   const [x, y, w, h] = region.bbox;
   return { bbox: region.bbox, area_px: region.area_px, area_mm2: region.area_mm2, contour: region.contour, x, y, w, h };
 }

@@ -1,26 +1,32 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Query, UploadedFiles, UseInterceptors, Inject } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { INFER_BODY } from '../common/openapi/multipart-bodies';
+import { Body, Controller, Get, HttpCode, Inject, Post, Query, UseInterceptors } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiConsumes, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { MultipartInterceptor } from '../common/wire/multipart';
+import { RecipeScope, RequestScope } from '../common/wire/recipe-scope';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { currentRequestId, enterRecipe } from '../recipes/recipe-context';
-import { FieldReader, requireJsonObject, UploadedPart } from './form-fields';
-import { MultipartInterceptor } from './multipart.interceptor';
+import { CalibrateNgBody, toCalibrateNgInput } from './dto/calibrate-ng.dto';
+import { CalibrateDatasetBody, InferDatasetBody, toCalibrateDatasetInput, toInferDatasetInput } from './dto/dataset-pass.dto';
+import { FitOkForm, toFitOkInput } from './dto/fit-ok.dto';
+import { InferForm, toInferInput } from './dto/infer.dto';
 import {
-  artifactQueryFrom,
-  calibrateDatasetFromJson,
-  calibrateNgFromJson,
-  fitOkFromForm,
-  inferDatasetFromJson,
-  inferFromForm,
-} from './inference-inputs';
+  CalibrateDatasetResponse,
+  CalibrateNgResponse,
+  DatasetClassResponse,
+  FitOkResponse,
+  InferDatasetResponse,
+  InferResponse,
+  ManifestResponse,
+  StateResponse,
+} from './dto/inspection-responses.dto';
+import { ModelQuery, toArtifactQuery } from './dto/model-query.dto';
 import { CalibrationService } from './calibration.service';
 import { FitService } from './fit.service';
 import { ModelStateService } from './model-state.service';
 import { ScoringService } from './scoring.service';
 
-type Fields = Record<string, unknown>;
-
+/** Thin: the DTO is validated by the global pipe, @RecipeScope resolves the recipe, one service method answers. */
 @ApiTags('inspection')
+@ApiHeader({ name: 'X-Recipe-Id', required: false, description: 'Recipe when the payload names none (default: "default"); "last" is reserved' })
+@ApiExtraModels(DatasetClassResponse)
 @Controller()
 export class InferenceController {
   constructor(
@@ -35,65 +41,59 @@ export class InferenceController {
   @HttpCode(200)
   @UseInterceptors(MultipartInterceptor)
   @ApiConsumes('multipart/form-data')
+  @ApiBody({ type: FitOkForm })
   @ApiOperation({ summary: 'Fit the PatchCore memory of one ROI from its OK dataset (use_dataset=true) or uploaded images' })
-  fitOk(@Body() body: Fields, @UploadedFiles() files: UploadedPart[], @Headers('x-recipe-id') header?: string) {
-    const reader = new FieldReader(body ?? {}, 'body', files ?? []);
-    const scope = { recipeId: enterRecipe(reader.optionalString('recipe_id'), header), requestId: currentRequestId() };
-    return this.fit.fitOk(fitOkFromForm(reader, scope));
+  @ApiOkResponse({ type: FitOkResponse })
+  fitOk(@RecipeScope('form') scope: RequestScope, @Body() form: FitOkForm): Promise<FitOkResponse> {
+    return this.fit.fitOk(toFitOkInput(form, scope));
   }
 
   @Post('calibrate_ng')
   @HttpCode(200)
   @ApiOperation({ summary: 'Choose and store the threshold from OK/NG scores' })
-  calibrateNg(@Body() raw: unknown, @Headers('x-recipe-id') header?: string) {
-    const body = requireJsonObject(raw);
-    const scope = { recipeId: enterRecipe(body.recipe_id, header), requestId: currentRequestId() };
-    return this.calibration.calibrateNg(calibrateNgFromJson(body, scope, this.config));
+  @ApiOkResponse({ type: CalibrateNgResponse })
+  calibrateNg(@RecipeScope() scope: RequestScope, @Body() body: CalibrateNgBody): Promise<CalibrateNgResponse> {
+    return this.calibration.calibrateNg(toCalibrateNgInput(body, scope, this.config));
   }
 
   @Post('infer')
   @HttpCode(200)
   @UseInterceptors(MultipartInterceptor)
   @ApiConsumes('multipart/form-data')
+  @ApiBody({ type: InferForm })
   @ApiOperation({ summary: 'Score one ROI crop: score, threshold, decision, heatmap (NG or include_heatmap), regions' })
-  @ApiBody({ schema: INFER_BODY })
-  infer(@Body() body: Fields, @UploadedFiles() files: UploadedPart[], @Headers('x-recipe-id') header?: string) {
-    const reader = new FieldReader(body ?? {}, 'body', files ?? []);
-    const scope = { recipeId: enterRecipe(reader.optionalString('recipe_id'), header), requestId: currentRequestId() };
-    return this.scoring.infer(inferFromForm(reader, scope));
+  @ApiOkResponse({ type: InferResponse })
+  infer(@RecipeScope('form') scope: RequestScope, @Body() form: InferForm): Promise<InferResponse> {
+    return this.scoring.infer(toInferInput(form, scope));
   }
 
   @Post('infer_dataset')
   @HttpCode(200)
   @ApiOperation({ summary: 'Score every stored sample of one ROI (per-item errors)' })
-  inferDataset(@Body() raw: unknown, @Headers('x-recipe-id') header?: string) {
-    const body = requireJsonObject(raw);
-    const scope = { recipeId: enterRecipe(body.recipe_id, header), requestId: currentRequestId() };
-    return this.scoring.inferDataset(inferDatasetFromJson(body, scope));
+  @ApiOkResponse({ type: InferDatasetResponse })
+  inferDataset(@RecipeScope() scope: RequestScope, @Body() body: InferDatasetBody): Promise<InferDatasetResponse> {
+    return this.scoring.inferDataset(toInferDatasetInput(body, scope));
   }
 
   @Post('calibrate_dataset')
   @HttpCode(200)
   @ApiOperation({ summary: 'Score the stored OK/NG samples and store the chosen threshold' })
-  calibrateDataset(@Body() raw: unknown, @Headers('x-recipe-id') header?: string) {
-    const body = requireJsonObject(raw);
-    const scope = { recipeId: enterRecipe(body.recipe_id, header), requestId: currentRequestId() };
-    return this.calibration.calibrateDataset(calibrateDatasetFromJson(body, scope, this.config));
+  @ApiOkResponse({ type: CalibrateDatasetResponse })
+  calibrateDataset(@RecipeScope() scope: RequestScope, @Body() body: CalibrateDatasetBody): Promise<CalibrateDatasetResponse> {
+    return this.calibration.calibrateDataset(toCalibrateDatasetInput(body, scope, this.config));
   }
 
   @Get('manifest')
   @ApiOperation({ summary: 'Artifacts and dataset of one ROI model' })
-  manifest(@Query() query: Fields, @Headers('x-recipe-id') header?: string) {
-    const reader = new FieldReader(query, 'query');
-    const scope = { recipeId: enterRecipe(query.recipe_id, header), requestId: currentRequestId() };
-    return this.modelState.manifest(artifactQueryFrom(reader, scope));
+  @ApiOkResponse({ type: ManifestResponse })
+  manifest(@RecipeScope('query') scope: RequestScope, @Query() query: ModelQuery): Promise<ManifestResponse> {
+    return this.modelState.manifest(toArtifactQuery(query, scope));
   }
 
   @Get('state')
   @ApiOperation({ summary: 'Whether the ROI model is fitted and calibrated' })
-  state(@Query() query: Fields, @Headers('x-recipe-id') header?: string) {
-    const reader = new FieldReader(query, 'query');
-    const scope = { recipeId: enterRecipe(query.recipe_id, header), requestId: currentRequestId() };
-    return this.modelState.state(artifactQueryFrom(reader, scope));
+  @ApiOkResponse({ type: StateResponse })
+  state(@RecipeScope('query') scope: RequestScope, @Query() query: ModelQuery): Promise<StateResponse> {
+    return this.modelState.state(toArtifactQuery(query, scope));
   }
 }

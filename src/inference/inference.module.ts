@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { InferencePoolService } from '../pool/pool.service';
 import { PoolModule } from '../pool/pool.module';
+import { DiagnosticsModule } from '../common/diagnostics/diagnostics.module';
+import { RecipesModule } from '../recipes/recipes.module';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { CalibrationService } from './calibration.service';
 import { FitService } from './fit.service';
@@ -10,12 +12,12 @@ import { INSPECTION_ENGINE, InspectionEngine } from './inspection-engine';
 import { InspectionDiagnostics } from './inspection-diagnostics.service';
 import { ModelArtifacts } from './model-artifacts.service';
 import { ModelStateService } from './model-state.service';
-import { MultipartInterceptor } from './multipart.interceptor';
+import { MultipartInterceptor } from '../common/wire/multipart';
 import { ScoringService } from './scoring.service';
 
 /** /fit_ok, /calibrate_ng, /infer, /infer_dataset, /calibrate_dataset, /manifest, /state and their job tasks. */
 @Module({
-  imports: [PoolModule],
+  imports: [PoolModule, RecipesModule, DiagnosticsModule],
   controllers: [InferenceController],
   providers: [
     InspectionDiagnostics,

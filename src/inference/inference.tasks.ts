@@ -2,88 +2,30 @@
 // versions of the routes' fields, parsed once at creation into typed payloads, run by the same service methods as
 // the routes.
 import { Injectable } from '@nestjs/common';
-import { ApiError } from '../common/errors/api-error';
-import { decodeImagePayload } from '../detection/image-payload';
+import { validateDto } from '../common/validation/validation-error';
+import { effectiveModelKey } from '../common/wire/form-fields';
+import { decodeImagePayload } from '../common/wire/image-payload';
 import { JobRunContext, OnJob } from '../jobs/job-task';
 import { JsonObject } from '../jobs/job.types';
 import { AppConfig } from '../config/app-config';
-import { resolveRecipeId } from '../recipes/recipe-id';
-import { parseBoolWord, parsePythonFloat } from './form-fields';
-import { calibrateDatasetFromJson, inferDatasetFromJson, parseHeatmapScale } from './inference-inputs';
 import type { HeatmapScaleMode } from '../engine/heatmap-png';
+import { toCalibrateDatasetInput, toInferDatasetInput } from './dto/dataset-pass.dto';
+import { CalibrateDatasetJobFields, FitOkJobFields, InferDatasetJobFields, InferJobFields } from './dto/inspection-jobs.dto';
 import { CalibrationService } from './calibration.service';
 import { FitService } from './fit.service';
 import { EngineRunOptions } from './inspection-engine';
 import { ScoringService } from './scoring.service';
-
-type FieldError = { loc: string[]; field: string; message: string };
-
-class Fields {
-  readonly errors: FieldError[] = [];
-  constructor(
-    readonly values: JsonObject,
-    private readonly loc: string[],
-  ) {}
-
-  fail(field: string, message: string): void {
-    this.errors.push({ loc: [...this.loc, field], field, message });
-  }
-
-  string(field: string, required: boolean): string | undefined {
-    const v = this.values[field];
-    if (v === undefined || v === null || v === '') {
-      if (required) this.fail(field, 'Field required');
-      return undefined;
-    }
-    if (typeof v !== 'string') {
-      this.fail(field, 'Input should be a valid string');
-      return undefined;
-    }
-    return v;
-  }
-
-  number(field: string, required: boolean): number | undefined {
-    const v = this.values[field];
-    if (v === undefined || v === null || v === '') {
-      if (required) this.fail(field, 'Field required');
-      return undefined;
-    }
-    const n = typeof v === 'number' ? v : typeof v === 'string' ? parsePythonFloat(v) : undefined;
-    if (n === undefined) this.fail(field, 'Input should be a valid number');
-    return n;
-  }
-
-  bool(field: string): boolean | undefined {
-    const v = this.values[field];
-    if (v === undefined || v === null || v === '') return undefined;
-    const b = typeof v === 'boolean' ? v : typeof v === 'string' ? parseBoolWord(v) : undefined;
-    if (b === undefined) this.fail(field, 'Input should be a valid boolean');
-    return b;
-  }
-
-  recipe(): string {
-    try {
-      return resolveRecipeId(this.values.recipe_id, undefined);
-    } catch (error) {
-      this.fail('recipe_id', (error as Error).message);
-      return 'default';
-    }
-  }
-
-  done(): void {
-    if (this.errors.length > 0) throw new ApiError('validation_error', undefined, { errors: this.errors });
-  }
-}
-
-function modelKeyOf(values: JsonObject, roiId: string): string {
-  return typeof values.model_key === 'string' && values.model_key !== '' ? values.model_key : roiId;
-}
 
 interface ModelPayload {
   recipe_id: string;
   role_id: string;
   roi_id: string;
   model_key: string;
+}
+
+/** The model a task's fields name, as stored. */
+function modelPayload(f: { recipe_id: string; role_id: string; roi_id: string; model_key?: unknown }): ModelPayload {
+  return { recipe_id: f.recipe_id, role_id: f.role_id, roi_id: f.roi_id, model_key: effectiveModelKey(f.model_key, f.roi_id) };
 }
 
 export interface InferJobPayload extends ModelPayload {
@@ -125,69 +67,35 @@ declare module '../jobs/job-task' {
 }
 
 function parseInfer(fields: JsonObject, location: string[]): InferJobPayload {
-  const f = new Fields(fields, location);
-  const recipeId = f.recipe();
-  const roleId = f.string('role_id', true);
-  const roiId = f.string('roi_id', true);
-  const mmPerPx = f.number('mm_per_px', true);
-  const imageBase64 = f.string('imageBase64', true);
-  const includeHeatmap = f.bool('include_heatmap');
-  const heatmapScale = parseHeatmapScale(fields.heatmap_scale, (message) => f.fail('heatmap_scale', message));
-  const shape = fields.shape;
-  if (shape !== undefined && shape !== null && typeof shape !== 'string' && (typeof shape !== 'object' || Array.isArray(shape))) {
-    f.fail('shape', 'Input should be a JSON object or JSON text');
-  }
-  f.done();
-  decodeImagePayload(imageBase64 as string);
+  const f = validateDto(InferJobFields, fields, location);
+  decodeImagePayload(f.imageBase64);
   return {
-    recipe_id: recipeId,
-    role_id: roleId as string,
-    roi_id: roiId as string,
-    model_key: modelKeyOf(fields, roiId as string),
-    mm_per_px: mmPerPx as number,
-    imageBase64: imageBase64 as string,
-    shape: (shape ?? null) as InferJobPayload['shape'],
-    ...(includeHeatmap === undefined ? {} : { include_heatmap: includeHeatmap }),
-    ...(heatmapScale === undefined ? {} : { heatmap_scale: heatmapScale }),
+    ...modelPayload(f),
+    mm_per_px: f.mm_per_px,
+    imageBase64: f.imageBase64,
+    shape: f.shape,
+    ...(f.include_heatmap === undefined ? {} : { include_heatmap: f.include_heatmap }),
+    ...(f.heatmap_scale === undefined ? {} : { heatmap_scale: f.heatmap_scale }),
   };
 }
 
 function parseFitOk(fields: JsonObject, location: string[]): FitOkJobPayload {
-  const f = new Fields(fields, location);
-  const recipeId = f.recipe();
-  const roleId = f.string('role_id', true);
-  const roiId = f.string('roi_id', true);
-  const mmPerPx = f.number('mm_per_px', true);
-  const memoryFit = f.bool('memory_fit') ?? false;
-  const useDataset = f.bool('use_dataset') ?? false;
-  const images = fields.imagesBase64;
-  if (images !== undefined && images !== null && (!Array.isArray(images) || images.some((i) => typeof i !== 'string'))) {
-    f.fail('imagesBase64', 'Input should be a list of base64 strings');
-  }
-  f.done();
-  ((images as string[] | undefined) ?? []).forEach((i) => decodeImagePayload(i));
+  const f = validateDto(FitOkJobFields, fields, location);
+  f.imagesBase64.forEach((i) => decodeImagePayload(i));
   return {
-    recipe_id: recipeId,
-    role_id: roleId as string,
-    roi_id: roiId as string,
-    model_key: modelKeyOf(fields, roiId as string),
-    mm_per_px: mmPerPx as number,
-    memory_fit: memoryFit,
-    use_dataset: useDataset,
-    imagesBase64: (images as string[] | undefined) ?? [],
+    ...modelPayload(f),
+    mm_per_px: f.mm_per_px,
+    memory_fit: f.memory_fit ?? false,
+    use_dataset: f.use_dataset ?? false,
+    imagesBase64: f.imagesBase64,
   };
 }
 
 function parseInferDataset(fields: JsonObject, location: string[]): InferDatasetJobPayload {
-  const f = new Fields(fields, location);
-  const recipeId = f.recipe();
-  f.done();
-  const input = inferDatasetFromJson(fields, { recipeId, requestId: '' }, location);
+  const f = validateDto(InferDatasetJobFields, fields, location);
+  const input = toInferDatasetInput(f, { recipeId: f.recipe_id, requestId: '' });
   return {
-    recipe_id: recipeId,
-    role_id: input.roleId,
-    roi_id: input.roiId,
-    model_key: input.modelKey,
+    ...modelPayload(f),
     labels: input.labels,
     include_heatmap: input.includeHeatmap,
     ...(input.heatmapScale === undefined ? {} : { heatmap_scale: input.heatmapScale }),
@@ -196,15 +104,10 @@ function parseInferDataset(fields: JsonObject, location: string[]): InferDataset
 }
 
 function parseCalibrateDataset(fields: JsonObject, location: string[], config: AppConfig): CalibrateDatasetJobPayload {
-  const f = new Fields(fields, location);
-  const recipeId = f.recipe();
-  f.done();
-  const input = calibrateDatasetFromJson(fields, { recipeId, requestId: '' }, config, location);
+  const f = validateDto(CalibrateDatasetJobFields, fields, location);
+  const input = toCalibrateDatasetInput(f, { recipeId: f.recipe_id, requestId: '' }, config);
   return {
-    recipe_id: recipeId,
-    role_id: input.roleId,
-    roi_id: input.roiId,
-    model_key: input.modelKey,
+    ...modelPayload(f),
     score_percentile: input.scorePercentile,
     area_mm2_thr: input.areaMm2Thr,
     default_mm_per_px: input.defaultMmPerPx,

@@ -18,16 +18,6 @@ export interface FitOkInput extends ModelRef, RequestScope {
   recipeIdRaw?: string | null;
 }
 
-export interface FitOkResult {
-  n_embeddings: number;
-  coreset_size: number;
-  token_shape: [number, number];
-  coreset_rate_requested: number;
-  coreset_rate_applied: number;
-  request_id: string;
-  recipe_id: string;
-}
-
 export interface CalibrateNgInput extends ModelRef, RequestScope {
   mmPerPx: number;
   okScores: number[];
@@ -44,35 +34,6 @@ export interface InferRequestInput extends ModelRef, RequestScope {
   includeHeatmap?: boolean;
   /** undefined: BDI_HEATMAP_SCALE. */
   heatmapScale?: HeatmapScaleMode;
-}
-
-export interface InferRegion {
-  bbox: [number, number, number, number];
-  area_px: number;
-  area_mm2: number;
-  contour: Array<[number, number]>;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
-
-export interface InferResult {
-  score: number;
-  threshold: number;
-  token_shape: [number, number];
-  heatmap_png_base64: string | null;
-  /** With a heatmap: what its gray levels stand for (the legend); null without one. */
-  heatmap_scale: HeatmapLegend | null;
-  regions: InferRegion[];
-  request_id: string;
-  recipe_id: string;
-  decision: 'ok' | 'ng';
-  /** Regions over the area threshold; `regions` lists them only when the decision is NG. */
-  regions_above_area_threshold: number;
-  model_source: string | null;
-  model_fallback: boolean;
-  model_artifacts: Record<string, { path: string; source: string } | null>;
 }
 
 /**

@@ -1,5 +1,5 @@
 // The part of the worker pool the inspection services use. InferencePoolService provides it; unit specs pass a
-// typed fake (inspection-engine.fake.ts).
+// typed fake (testing/fake-inspection-engine.ts).
 import type { FitInput, FitOutput, InferInput, InferOutput } from '../engine/pool-protocol';
 import type { TaskProgress } from '../engine/task-progress';
 import type { PoolPriority } from '../pool/pool.service';

@@ -1,5 +1,6 @@
 // The model's artifacts as the inspection services read them: the memory/index/calib probe, the calib JSON, the
 // npz loadability cache and dataset samples. All file access goes through ModelStore.
+import type { ModelProvenanceResponse } from './dto/inspection-responses.dto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -39,12 +40,6 @@ export interface Probe {
   refusedFallbacks: Array<{ kind: string; path: string; source: ModelSource }>;
 }
 
-/** Which model answered: in every inference answer, /state and /manifest, so a fallback is never hidden. */
-export interface ModelProvenance {
-  model_source: ModelSource | null;
-  model_fallback: boolean;
-  model_artifacts: Record<'memory' | 'index' | 'calib', { path: string; source: ModelSource } | null>;
-}
 
 export interface Sample {
   bytes: Uint8Array;
@@ -115,7 +110,7 @@ export class ModelArtifacts {
   }
 
   /** The model's provenance as the responses show it (paths relative to the models directory). */
-  provenance(probe: Probe): ModelProvenance {
+  provenance(probe: Probe): ModelProvenanceResponse {
     const describe = (artifact: ResolvedArtifact) =>
       artifact.path && artifact.source ? { path: path.relative(this.store.root, artifact.path), source: artifact.source } : null;
     const found = [probe.memory, probe.index, probe.calib].filter((a) => a.path !== null);

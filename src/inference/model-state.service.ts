@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ModelStore } from '../recipes/model-store';
 import { roiIndexGuess, sanitizeModelKey } from '../recipes/model-paths';
 import { FIT_RULE, InspectionDiagnostics } from './inspection-diagnostics.service';
+import { ManifestResponse, RefusedFallbackResponse, StateResponse } from './dto/inspection-responses.dto';
 import { ArtifactQueryInput } from './inference.types';
 import { ModelArtifacts, Probe } from './model-artifacts.service';
 
@@ -17,7 +18,7 @@ export class ModelStateService {
     private readonly diagnostics: InspectionDiagnostics,
   ) {}
 
-  async manifest(input: ArtifactQueryInput): Promise<Record<string, unknown>> {
+  async manifest(input: ArtifactQueryInput): Promise<ManifestResponse> {
     this.diagnostics.event('manifest.request', input);
     const probe = await this.artifacts.probe(input);
     const hasMemory = await this.artifacts.memoryLoadable(probe.memory);
@@ -42,7 +43,7 @@ export class ModelStateService {
     };
   }
 
-  async state(input: ArtifactQueryInput): Promise<Record<string, unknown>> {
+  async state(input: ArtifactQueryInput): Promise<StateResponse> {
     this.diagnostics.event('state.request', input);
     const probe = await this.artifacts.probe(input);
     const fitted = await this.artifacts.memoryLoadable(probe.memory);
@@ -99,6 +100,6 @@ export class ModelStateService {
 }
 
 /** BDI_STRICT_RECIPES=1: what a fallback would have served (the model then reads as absent). */
-function refusedFields(probe: Probe): Record<string, unknown> {
+function refusedFields(probe: Probe): { reason?: string; refused_fallbacks?: RefusedFallbackResponse[] } {
   return probe.refusedFallbacks.length > 0 ? { reason: 'model_not_found', refused_fallbacks: probe.refusedFallbacks } : {};
 }

@@ -15,7 +15,8 @@ import { probeImage } from './image-probe';
 import { parseShape, withBoxFields } from './infer-wire';
 import { EngineRunOptions, INSPECTION_ENGINE, INTERACTIVE, InspectionEngine } from './inspection-engine';
 import { FIT_RULE, InspectionDiagnostics, elapsedMs } from './inspection-diagnostics.service';
-import { HeatmapLegend, InferDatasetInput, InferRequestInput, InferResult, ParsedShape } from './inference.types';
+import { DatasetItemResponse, InferDatasetResponse, InferResponse } from './dto/inspection-responses.dto';
+import { HeatmapLegend, InferDatasetInput, InferRequestInput, ParsedShape } from './inference.types';
 import { mapBounded } from './map-bounded';
 import { ModelArtifacts, Sample, memoryRef } from './model-artifacts.service';
 
@@ -140,7 +141,7 @@ export class ScoringService {
   // ================================================================= /infer
 
   /** `run`: the route is interactive (503 when the pool is full); the `infer` job runs in the background and waits. */
-  async infer(input: InferRequestInput, run: EngineRunOptions = INTERACTIVE): Promise<InferResult> {
+  async infer(input: InferRequestInput, run: EngineRunOptions = INTERACTIVE): Promise<InferResponse> {
     const started = performance.now();
     try {
       validateMmPerPx(input.mmPerPx);
@@ -222,7 +223,7 @@ export class ScoringService {
 
   // ================================================================= /infer_dataset
 
-  async inferDataset(input: InferDatasetInput, run: EngineRunOptions = INTERACTIVE): Promise<Record<string, unknown>> {
+  async inferDataset(input: InferDatasetInput, run: EngineRunOptions = INTERACTIVE): Promise<InferDatasetResponse> {
     const probe = await this.artifacts.probe(input);
     this.artifacts.assertNoRefusedFallback(input, probe);
     if (!probe.memory.path) throw memoryNotFitted('/infer_dataset', this.artifacts.lookedFor(input, probe, ['memory', 'index']));
@@ -250,34 +251,7 @@ export class ScoringService {
         onScored: (done) => run.onProgress?.({ phase: 'inference', done, total: work.length }),
       },
     );
-    const items = scored.map(({ label, filename, sample, output, error, originalName }) => {
-      const item: Record<string, unknown> = {
-        label,
-        filename,
-        mm_per_px: null,
-        score: null,
-        threshold,
-        regions: [],
-        n_regions: 0,
-        error: null,
-      };
-      if (error) {
-        item.error = itemErrorMessage(error, sampleDisplayName(filename, originalName ?? null));
-      } else if (sample && output) {
-        const found = output.regions ?? [];
-        item.mm_per_px = sample.mmPerPx;
-        item.score = output.score;
-        item.decision = output.score >= threshold ? 'ng' : 'ok';
-        item.regions = item.decision === 'ng' ? found : [];
-        item.n_regions = (item.regions as unknown[]).length;
-        item.regions_above_area_threshold = found.length;
-        if (input.includeHeatmap && output.heatmapPngBase64) {
-          item.heatmap_png_base64 = output.heatmapPngBase64;
-          if (output.heatmapScale) item.heatmap_scale = heatmapLegend(output.heatmapScale, threshold);
-        }
-      }
-      return item;
-    });
+    const items = scored.map((s) => toDatasetItem(s, threshold, input.includeHeatmap));
     return {
       status: 'ok',
       role_id: input.roleId,
@@ -295,4 +269,25 @@ export class ScoringService {
   private parallelism(): number {
     return Math.max(1, Math.min(8, this.engine.size * 2));
   }
+}
+
+/** One scored (or unusable) sample as /infer_dataset lists it. */
+function toDatasetItem({ label, filename, sample, output, error, originalName }: ScoredSample, threshold: number, includeHeatmap: boolean): DatasetItemResponse {
+  const item: DatasetItemResponse = { label, filename, mm_per_px: null, score: null, threshold, regions: [], n_regions: 0, error: null };
+  if (error) {
+    item.error = itemErrorMessage(error, sampleDisplayName(filename, originalName ?? null));
+  } else if (sample && output) {
+    const found = output.regions ?? [];
+    item.mm_per_px = sample.mmPerPx;
+    item.score = output.score;
+    item.decision = output.score >= threshold ? 'ng' : 'ok';
+    item.regions = item.decision === 'ng' ? found : [];
+    item.n_regions = item.regions.length;
+    item.regions_above_area_threshold = found.length;
+    if (includeHeatmap && output.heatmapPngBase64) {
+      item.heatmap_png_base64 = output.heatmapPngBase64;
+      if (output.heatmapScale) item.heatmap_scale = heatmapLegend(output.heatmapScale, threshold);
+    }
+  }
+  return item;
 }

@@ -33,7 +33,7 @@ export interface JobTaskSpec<N extends JobName> {
   timeout: JobTimeout;
   /**
    * The create request's task fields → the stored payload: validated once, defaults applied, so the idempotency
-   * fingerprint sees normalised values. Throws ApiError('validation_error') naming fields under `location`.
+   * fingerprint sees normalised values. Validate with validateDto (common/validation), which names failing fields under `location`.
    */
   parse(fields: JsonObject, location: string[], config: AppConfig): JobPayloads[N];
 }

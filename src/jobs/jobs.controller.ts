@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiConflictResponse, ApiHeader, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ApiError } from '../common/errors/api-error';
+import { fieldError, validationError } from '../common/validation/validation-error';
 import { currentRequestContext } from '../common/request-context/request-context';
 import { CreateJobDto, MAX_IDEMPOTENCY_KEY_LENGTH, taskFieldsOf } from './dto/create-job.dto';
 import {
@@ -128,26 +128,10 @@ function idempotencyKeyOf(bodyKey: string | null | undefined, headerKey: string 
   const fromBody = bodyKey ? bodyKey : null;
   const fromHeader = headerKey ? headerKey : null;
   if (fromBody !== null && fromHeader !== null && fromBody !== fromHeader) {
-    throw new ApiError('validation_error', undefined, {
-      errors: [
-        {
-          loc: ['header', 'idempotency-key'],
-          field: 'idempotency-key',
-          message: 'Idempotency-Key header and body idempotencyKey differ',
-        },
-      ],
-    });
+    throw validationError([fieldError(['header', 'idempotency-key'], 'Idempotency-Key header and body idempotencyKey differ')]);
   }
   if (fromHeader !== null && fromHeader.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-    throw new ApiError('validation_error', undefined, {
-      errors: [
-        {
-          loc: ['header', 'idempotency-key'],
-          field: 'idempotency-key',
-          message: `Idempotency-Key must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
-        },
-      ],
-    });
+    throw validationError([fieldError(['header', 'idempotency-key'], `Idempotency-Key must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`)]);
   }
   return fromBody ?? fromHeader;
 }

@@ -1,7 +1,8 @@
 import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { JOBS_HEALTH } from '../health/health-sources';
+import { MetricsModule } from '../metrics/metrics.module';
+import { JOBS_HEALTH } from '../common/health/health-sources';
 import { JobRepository } from './job.repository';
 import { JobRunner } from './job-runner';
 import { JobTaskRegistry } from './job-task-registry';
@@ -30,7 +31,7 @@ export class JobsModule {
         ];
     return {
       module: JobsModule,
-      imports: [DiscoveryModule],
+      imports: [DiscoveryModule, MetricsModule],
       controllers: [JobsController],
       providers: [{ provide: JOBS_CLOCK, useValue: systemClock }, JobRunner, JobTaskRegistry, ...backend],
       exports: [JobTaskRegistry, JOBS_API, JOBS_HEALTH],

@@ -114,6 +114,20 @@ describe('JobsService', () => {
     expect(() => service.get(a.id)).toThrow(expect.objectContaining({ code: 'job_not_found' }));
   });
 
+  it('hides an expired job from reads without deleting it; the next write sweeps it', async () => {
+    const a = create(1);
+    await tick();
+    task.runs[0].resolve({});
+    await tick();
+    now += 10_000;
+    expect(() => service.get(a.id)).toThrow(expect.objectContaining({ code: 'job_not_found' }));
+    expect(() => service.result(a.id)).toThrow(expect.objectContaining({ code: 'job_not_found' }));
+    expect(service.list({}).items.map((j) => j.id)).not.toContain(a.id);
+    expect(repository.findSummary(a.id)).not.toBeNull();
+    create(2);
+    expect(repository.findSummary(a.id)).toBeNull();
+  });
+
   it('evicts the oldest finished jobs beyond maxItems, never pending or running ones', async () => {
     const ids = [1, 2, 3, 4, 5].map((n) => create(n).id);
     await tick();

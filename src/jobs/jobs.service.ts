@@ -8,10 +8,11 @@ import { ApiError, isCodedError } from '../common/errors/api-error';
 import { ERROR_CODES } from '../common/errors/error-codes';
 import { ROOT_LOGGER } from '../common/logging/root-logger';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { JobsHealth, JobsHealthSource } from '../health/health-sources';
+import { JobsHealth, JobsHealthSource } from '../common/health/health-sources';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor';
 import { payloadFingerprint } from './job-fingerprint';
 import { JobRepository } from './job.repository';
+import { JobRetention } from './job-retention';
 import { ClaimedJob, JobLifecycle, JobRunner } from './job-runner';
 import { JobTaskRegistry } from './job-task-registry';
 import { JOB_STATUSES, JobProgress, JobRecord, JobStatus, JobSummary, JsonObject, RETRYABLE_STATUSES } from './job.types';
@@ -51,7 +52,7 @@ export interface JobPage {
 
 @Injectable()
 export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicationBootstrap, OnModuleDestroy {
-  private sweepTimer: NodeJS.Timeout | null = null;
+  private readonly retention: JobRetention;
   /** Progress of the jobs running in this process (the last report of each; dropped when the job finishes). */
   private readonly progressById = new Map<string, JobProgress>();
   private readonly metrics: MetricsService;
@@ -66,6 +67,7 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
     metrics: MetricsService,
   ) {
     this.metrics = metrics;
+    this.retention = new JobRetention(repository, config, clock, logger);
     runner.bind(this);
     metrics.gauge('bdi_jobs', 'Stored jobs by status', 'status', () => this.repository.countsByStatus());
   }
@@ -79,13 +81,11 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
       this.logger.info({ interrupted, resumed: pending.length }, 'jobs recovered from the previous run');
     }
     for (const id of pending) this.runner.enqueue(id);
-    this.sweep();
-    this.sweepTimer = setInterval(() => this.sweepSafely(), this.config.jobs.sweepIntervalSeconds * 1000);
-    this.sweepTimer.unref();
+    this.retention.start();
   }
 
   onModuleDestroy(): void {
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.retention.stop();
     this.runner.stop();
     this.repository.close();
   }
@@ -96,7 +96,7 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
     const handler = this.registry.get(input.task);
     if (!handler) throw new ApiError('unsupported_task', undefined, { task: input.task, supported: this.registry.names() });
     const payload = toJsonObject(handler.validate(input.fields, input.fieldsLocation));
-    this.sweepExpired();
+    this.retention.sweepExpired();
     const outcome = this.repository.createOrFind({
       id: randomUUID(),
       task: input.task,
@@ -118,13 +118,12 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
     }
     this.logger.info({ jobId: outcome.job.id, task: input.task, ...outcome.job.labels }, 'job created');
     this.runner.enqueue(outcome.job.id);
-    this.sweep();
+    this.retention.sweep();
     return { job: outcome.job, replayed: false };
   }
 
   get(jobId: string): JobView {
-    this.sweepExpired();
-    const job = this.repository.findSummary(jobId);
+    const job = this.live(this.repository.findSummary(jobId));
     if (!job) throw notFound(jobId);
     return this.view(job);
   }
@@ -135,23 +134,21 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
 
   /** The task's result plus jobId; a job that is not done answers with the reason (checked in the original's order). */
   result(jobId: string): JsonObject {
-    this.sweepExpired();
-    const job = this.repository.find(jobId);
+    const job = this.live(this.repository.find(jobId));
     if (!job) throw notFound(jobId);
     return resultOf(job);
   }
 
   /** The stored request of a job (task fields after validation, image data included), as retry re-submits it. */
   request(jobId: string): { job: JobSummary; payload: JsonObject } {
-    this.sweepExpired();
-    const job = this.repository.find(jobId);
+    const job = this.live(this.repository.find(jobId));
     if (!job) throw notFound(jobId);
     return { job, payload: job.payload };
   }
 
   /** pending/running → canceled (and the work is aborted). Canceling a canceled job answers it unchanged. */
   cancel(jobId: string): JobView {
-    this.sweepExpired();
+    this.retention.sweepExpired();
     const changed = this.repository.complete(jobId, ['pending', 'running'], {
       status: 'canceled',
       finishedAt: this.clock.now(),
@@ -161,7 +158,7 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
     if (changed) {
       this.finished(jobId);
       this.runner.abort(jobId, 'canceled');
-      this.sweep();
+      this.retention.sweep();
     }
     const job = this.repository.findSummary(jobId);
     if (!job) throw notFound(jobId);
@@ -171,7 +168,7 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
 
   /** A new job from a failed/canceled/timed-out job's stored request, linked to it by retryOf. */
   retry(jobId: string, requestId: string): JobSummary {
-    this.sweepExpired();
+    this.retention.sweepExpired();
     const original = this.repository.find(jobId);
     if (!original) throw notFound(jobId);
     if (!RETRYABLE_STATUSES.includes(original.status)) {
@@ -191,15 +188,15 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
     });
     this.logger.info({ jobId: outcome.job.id, task: original.task, retryOf: original.id, ...outcome.job.labels }, 'job created');
     this.runner.enqueue(outcome.job.id);
-    this.sweep();
+    this.retention.sweep();
     return outcome.job;
   }
 
   list(query: JobListQuery): JobPage {
     const { limit, beforeSeq } = pageOf(query);
-    this.sweepExpired();
-    // One extra row tells whether another page exists without a COUNT.
-    return toPage(this.repository.list({ status: query.status, beforeSeq, limit: limit + 1 }), limit, (job) => this.view(job));
+    // One extra row tells whether another page exists without a COUNT; expired rows (not yet swept) are not shown.
+    const rows = this.repository.list({ status: query.status, beforeSeq, limit: limit + 1 }).filter((job) => !this.retention.isExpired(job));
+    return toPage(rows, limit, (job) => this.view(job));
   }
 
   jobsConnected(): boolean {
@@ -207,7 +204,6 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
   }
 
   jobsHealth(): JobsHealth {
-    this.sweepExpired();
     const counts = this.repository.countsByStatus();
     const countsByStatus = Object.fromEntries(JOB_STATUSES.map((status) => [status, counts[status] ?? 0]));
     return {
@@ -244,7 +240,7 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
 
   succeed(jobId: string, result: JsonObject): void {
     if (this.repository.complete(jobId, ['running'], { status: 'done', finishedAt: this.clock.now(), result })) this.finished(jobId);
-    this.sweep();
+    this.retention.sweep();
   }
 
   progress(jobId: string, progress: JobProgress): void {
@@ -279,7 +275,7 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
       errorCode: failure.code,
     });
     if (changed) this.finished(jobId);
-    this.sweep();
+    this.retention.sweep();
   }
 
   expire(jobId: string): void {
@@ -290,27 +286,12 @@ export class JobsService implements JobLifecycle, JobsHealthSource, OnApplicatio
       errorCode: 'job_timeout',
     });
     if (changed) this.finished(jobId);
-    this.sweep();
+    this.retention.sweep();
   }
 
-  // ---- retention -------------------------------------------------------------------------------------------------
-
-  /** TTL after finishing, then JOBS_MAX_ITEMS by evicting the oldest finished jobs (never pending/running ones). */
-  sweep(): void {
-    this.sweepExpired();
-    this.repository.evictOverflow(this.config.jobs.maxItems);
-  }
-
-  private sweepExpired(): void {
-    this.repository.deleteFinishedBefore(this.clock.now() - this.config.jobs.ttlSeconds * 1000);
-  }
-
-  private sweepSafely(): void {
-    try {
-      this.sweep();
-    } catch (error) {
-      this.logger.error({ err: error }, 'job retention sweep failed');
-    }
+  /** A row as reads see it: a job past its TTL is gone for them, though only the retention sweep deletes it. */
+  private live<T extends JobSummary>(job: T | null | undefined): T | null {
+    return job && !this.retention.isExpired(job) ? job : null;
   }
 }
 

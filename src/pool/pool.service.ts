@@ -10,7 +10,7 @@ import { AbortedError, EngineError, PoolSaturatedError } from '../engine/engine-
 import { InferencePool, PoolBackboneInfo, PoolStats } from '../engine/pool';
 import type { TaskInput, TaskName, TaskOutput } from '../engine/pool-protocol';
 import type { TaskProgress } from '../engine/task-progress';
-import { EngineHealth, EngineHealthSource } from '../health/health-sources';
+import { EngineHealth, EngineHealthSource } from '../common/health/health-sources';
 import { MetricsService } from '../metrics/metrics.service';
 
 /**
@@ -66,6 +66,8 @@ export class InferencePoolService implements OnModuleInit, OnApplicationShutdown
       size: inference.workers,
       intraOpThreads: inference.intraOpThreads,
       maxQueue: inference.maxQueue,
+      batchMax: inference.batchMax,
+      batchDelayMs: inference.batchDelayMs,
       device: inference.device,
       requireCuda: inference.requireCuda,
       cacheMaxEntries: storage.cacheMaxEntries,

@@ -1,5 +1,5 @@
 import { ApiError } from '../common/errors/api-error';
-import { parsePythonFloat } from '../inference/form-fields';
+import { parsePythonFloat } from '../common/wire/python-values';
 
 /** The original's validator: float(v), finite and > 0, else 400 `mm_per_px must be > 0 and finite`. */
 export function validateMmPerPx(value: unknown): number {

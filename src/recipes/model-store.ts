@@ -23,7 +23,7 @@ import {
   storedExtension,
 } from './model-paths';
 import { PyFloat, pythonFloatRepr, pythonJsonDumps, pythonUtcIso } from './python-float';
-import { DEFAULT_RECIPE } from './recipe-id';
+import { DEFAULT_RECIPE } from '../common/wire/recipe-id';
 
 export type ArtifactKind = 'memory' | 'index' | 'calib';
 /** Where a read found an artifact: the recipe's own folder, or one of the original's read fallbacks. */

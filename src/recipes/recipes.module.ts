@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../common/logging/root-logger';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -10,7 +10,6 @@ import { RedisModelLock } from './redis-model-lock';
  * Recipe context and the ModelStore repository (every path under BDI_MODELS_DIR). Its model lock is in-process, or
  * shared through Redis by every node of a deployment when BDI_REDIS_URL is set.
  */
-@Global()
 @Module({
   providers: [
     ModelStore,

@@ -6,6 +6,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import sharp from 'sharp';
 import { discPng } from '../e2e/support/inspection-fixtures';
 import { describeWithBrowser, launchBrowser } from './support/browser';
 import { isTerminal, MonitorServer, pngDataUrl, solidPng, startMonitorServer } from './support/monitor-server';
@@ -83,6 +84,10 @@ describeWithBrowser('jobs monitor for inspection work', () => {
   });
 
   afterEach(async () => {
+    // A route handler still running (the monitor polls) must not outlive its page: its late error would fail
+    // whichever test runs next.
+    await context?.unrouteAll({ behavior: 'ignoreErrors' });
+    await page?.unrouteAll({ behavior: 'ignoreErrors' });
     await context?.close();
   });
 
@@ -104,8 +109,14 @@ describeWithBrowser('jobs monitor for inspection work', () => {
     await page.route(
       (url) => url.pathname === '/jobs',
       async (route: Route) => {
-        const response = await route.fetch();
-        const body = (await response.json()) as { items: Array<Record<string, unknown>> };
+        let response;
+        let body: { items: Array<Record<string, unknown>> };
+        try {
+          response = await route.fetch();
+          body = (await response.json()) as { items: Array<Record<string, unknown>> };
+        } catch {
+          return; // the page closed while a poll was in flight
+        }
         body.items.unshift({
           ...(body.items[0] ?? {}),
           jobId: 'running-fit',
@@ -120,7 +131,7 @@ describeWithBrowser('jobs monitor for inspection work', () => {
           roiId: ROI,
           progress: { phase: 'features', done: 37, total: 156 },
         });
-        await route.fulfill({ response, json: body });
+        await route.fulfill({ response, json: body }).catch(() => undefined);
       },
     );
     await openMonitor();
@@ -234,7 +245,7 @@ describeWithBrowser('jobs monitor for inspection work', () => {
       .screenshot({ path: path.join(process.env.BDI_SCREENSHOT_DIR ?? os.tmpdir(), 'bdi-monitor-absolute-heatmap.png') });
   });
 
-  test('an inspection result without a stored request says so, and draws the heatmap alone (per-image scale legend)', async () => {
+  test('an inspection result without a stored request says so, and draws the heatmap alone', async () => {
     const { jobId, legend } = await inferJob('image');
     await page.route(
       (url) => url.pathname === `/jobs/${jobId}/request`,
@@ -244,12 +255,41 @@ describeWithBrowser('jobs monitor for inspection work', () => {
     const note = (await page.textContent('#ai-backend-result-image-note')) ?? '';
     expect(note).toMatch(new RegExp(`^No stored request for this job \\(GET /jobs/${jobId}/request: .*404.*\\) — overlay drawn without the input image\\.$`));
     expect(await canvasPixel(0, 0)).toEqual([11, 18, 32, 255]); // the canvas background, not the input image
+    // A per-image map (the GUI's default scale) is drawn converted to the absolute scale, and the legend says so.
     const short = (value: number) => String(Number(value.toPrecision(4)));
-    const level = legend.threshold_level as number;
-    const where = level >= 0 && level <= 1 ? `at ${Math.round(level * 100)} % of the bar` : `${level > 1 ? 'above' : 'below'} this map's range`;
     expect(await page.textContent('#ai-backend-result-legend-text')).toBe(
-      `Heatmap scale: per image, ${short(legend.min)} … ${short(legend.max)} (this map's own 1–99 % range; colours do not compare across images); threshold ${short(legend.threshold)} ${where}.`,
+      `Heatmap scale: absolute, 0 … ${short(2 * legend.threshold)}, the same for every image of this model ` +
+        `(converted here from this map's own range ${short(legend.min)} … ${short(legend.max)}; values beyond it clipped); ` +
+        `threshold ${short(legend.threshold)} at 50 % of the bar.`,
     );
+  });
+
+  test("a per-image heatmap is drawn in the absolute scale's colours: the same as the absolute map of the same crop", async () => {
+    const absolute = await inferJob('absolute');
+    const perImage = await inferJob('image');
+    const gray = async (jobId: string) => {
+      const { body } = await server.api<{ heatmap_png_base64: string }>('GET', `/jobs/${jobId}/result`);
+      return sharp(Buffer.from(body.heatmap_png_base64, 'base64')).extractChannel(0).raw().toBuffer();
+    };
+    const [absGray, imageGray] = await Promise.all([gray(absolute.jobId), gray(perImage.jobId)]);
+    // Pixels the per-image map holds inside its range (not clipped at either end).
+    const probes: Array<[number, number]> = [];
+    for (let i = 0; i < imageGray.length && probes.length < 6; i += 97) {
+      if (imageGray[i] >= 20 && imageGray[i] <= 235 && absGray[i] > 0) probes.push([i % 64, Math.floor(i / 64)]);
+    }
+    expect(probes.length).toBeGreaterThanOrEqual(3);
+    const colours = async (jobId: string) => {
+      await openResult(jobId);
+      const out: number[][] = [];
+      for (const [x, y] of probes) out.push(await canvasPixel(x, y));
+      return out;
+    };
+    const drawnAbs = await colours(absolute.jobId);
+    const drawnImage = await colours(perImage.jobId);
+    drawnAbs.forEach((rgba, k) => {
+      const diff = Math.max(...rgba.map((v, c) => Math.abs(v - drawnImage[k][c])));
+      expect({ probe: probes[k], diff: diff <= 6 }).toEqual({ probe: probes[k], diff: true });
+    });
   });
 
   test('a stored request whose image the browser cannot show is named as such', async () => {

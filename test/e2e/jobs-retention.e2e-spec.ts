@@ -60,8 +60,8 @@ describe('jobs: TTL after finishing', () => {
     await waitForJob(t, res.body.jobId);
     expect((await getJob(t, res.body.jobId)).status).toBe(200); // just finished: still there
     await sleep(1500);
-    // The timer already deleted the row: read the repository directly (reads through HTTP would sweep themselves).
-    // (SQLite only: the Redis backend's reads never sweep, so the HTTP 404 below shows the same thing there.)
+    // The timer already deleted the row: read the repository directly (reads only hide expired rows, never delete).
+    // (SQLite only; on the Redis backend the HTTP 404 below shows the same thing.)
     if (t.config.jobs.redisUrl === null) expect(t.app.get(JobRepository).findSummary(res.body.jobId)).toBeNull();
     expectContractError(await getJob(t, res.body.jobId), 404, 'job_not_found');
     expect((await getJob(t, running)).body.status).toBe('running');

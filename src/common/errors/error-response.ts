@@ -1,11 +1,12 @@
 import { HttpException } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { safeRecipeId } from '../../recipes/recipe-id';
+import { safeRecipeId } from '../wire/recipe-id';
 import { routeTable } from '../http/route-table';
 import { currentRequestContext } from '../request-context/request-context';
 import { requestIdFrom } from '../request-context/request-id';
 import { ApiError, isCodedError, toApiError } from './api-error';
+import { fieldError, validationError } from '../validation/validation-error';
 import { ErrorCode } from './error-codes';
 import { insufficientStorage, isStorageFull } from './storage-full';
 
@@ -66,17 +67,14 @@ function fromBodyParser(error: BodyParserError, req: Request): ApiError | undefi
       });
     }
     case 'entity.parse.failed':
-      return new ApiError('validation_error', undefined, {
-        errors: [{ loc: ['body'], field: 'body', message: 'Body is not valid JSON' }],
-        path: req.path,
-      });
+      return validationError([fieldError(['body'], 'Body is not valid JSON')]);
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new ApiError('unsupported_media_type', undefined, { path: req.path });
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
-      return new ApiError('validation_error', 'Request body could not be read', { path: req.path });
+      return validationError([fieldError(['body'], 'Request body could not be read')], 'Request body could not be read');
     default:
       return undefined;
   }

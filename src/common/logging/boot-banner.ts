@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { AppConfig } from '../../config/app-config';
+import { isPrettyLogFormat } from './pretty-destination';
 
 export interface BootFacts {
   backbone: string;
@@ -28,10 +29,10 @@ export function bootBannerLines(config: AppConfig, port: number, facts: BootFact
   ];
 }
 
-/** Plain text on a terminal; one structured log line otherwise (log collectors read JSON). */
+/** Plain text beside human-readable logs (LOG_FORMAT, a terminal by default); one JSON log line otherwise. */
 export function printBootBanner(config: AppConfig, port: number, facts: BootFacts, logger: Logger, tty = Boolean(process.stdout.isTTY)): void {
   const url = baseUrl(config, port);
-  if (tty) {
+  if (isPrettyLogFormat(config.logFormat, tty)) {
     process.stdout.write(`\n${bootBannerLines(config, port, facts).join('\n')}\n\n`);
     return;
   }

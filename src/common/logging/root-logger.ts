@@ -1,12 +1,16 @@
 import pino, { Logger } from 'pino';
 import { AppConfig } from '../../config/app-config';
 import { currentRequestContext } from '../request-context/request-context';
+import { isPrettyLogFormat, prettyDestination } from './pretty-destination';
 
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
-/** JSON logger of the process; every line written during a request carries that request's id. */
-export function createRootLogger(config: AppConfig): Logger {
-  return pino({
+/**
+ * The logger of the process; every line written during a request carries that request's id. JSON lines, or
+ * human-readable ones when LOG_FORMAT asks for them (auto: when stdout is a terminal).
+ */
+export function createRootLogger(config: AppConfig, stdoutIsTty: boolean = Boolean(process.stdout.isTTY)): Logger {
+  const options: pino.LoggerOptions = {
     level: config.logLevel,
     base: { pid: process.pid, service: 'bdi-backend' },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -15,5 +19,7 @@ export function createRootLogger(config: AppConfig): Logger {
       return requestId ? { requestId } : {};
     },
     redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
-  });
+  };
+  if (!isPrettyLogFormat(config.logFormat, stdoutIsTty)) return pino(options);
+  return pino(options, prettyDestination({ colors: stdoutIsTty }));
 }

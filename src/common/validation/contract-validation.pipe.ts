@@ -1,60 +1,17 @@
-import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
-import { ApiError } from '../errors/api-error';
-import { currentRequestContext } from '../request-context/request-context';
+import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
+import { validateDto } from './validation-error';
 
-export interface FieldError {
-  loc: string[];
-  field: string;
-  message: string;
-}
-
-class FieldErrors extends Error {
-  constructor(readonly errors: Array<Omit<FieldError, 'loc'>>) {
-    super('validation failed');
-  }
-}
-
-function flatten(errors: ValidationError[], parent = ''): Array<Omit<FieldError, 'loc'>> {
-  return errors.flatMap((error) => {
-    const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
-    return [...own, ...flatten(error.children ?? [], field)];
-  });
-}
+const PLAIN_TYPES: ReadonlySet<unknown> = new Set([String, Boolean, Number, Array, Object]);
 
 /**
- * class-validator with the error contract: 422 validation_error, details.errors[] naming every failing field
- * with its location (body/query/param), never echoing the input (bodies carry multi-MB images).
+ * The global pipe: every @Body()/@Query() typed with a DTO class goes through validateDto (the same path as job
+ * task payloads): 422 validation_error naming each failing field under body/query, never echoing the input.
  */
 @Injectable()
-export class ContractValidationPipe extends ValidationPipe {
-  constructor() {
-    super({
-      transform: true,
-      whitelist: false,
-      forbidUnknownValues: false,
-      validationError: { target: false, value: false },
-      exceptionFactory: (errors) => new FieldErrors(flatten(errors)),
-    });
-  }
-
-  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object && (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value))) {
-      throw new ApiError('validation_error', undefined, {
-        errors: [{ loc: ['body'], field: 'body', message: 'Body must be a JSON object' }],
-        path: currentRequestContext()?.path ?? null,
-      });
-    }
-    try {
-      return await super.transform(value, metadata);
-    } catch (error) {
-      if (error instanceof FieldErrors) {
-        throw new ApiError('validation_error', undefined, {
-          errors: error.errors.map((e) => ({ loc: [metadata.type, ...e.field.split('.')], ...e })),
-          path: currentRequestContext()?.path ?? null,
-        });
-      }
-      throw error;
-    }
+export class ContractValidationPipe implements PipeTransform {
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    const { metatype, type } = metadata;
+    if ((type !== 'body' && type !== 'query') || !metatype || PLAIN_TYPES.has(metatype)) return value;
+    return validateDto(metatype as new () => object, value, [type]);
   }
 }

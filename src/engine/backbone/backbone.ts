@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import type { PatchFeatures, RgbImage } from '../types';
 import { BackboneError } from './backbone-error';
+import { BatchingSession } from './batching-session';
 import { createDeviceSession, type DeviceRequest, type SessionFactory } from './execution-device';
 import { nchwToMap, tokensToMap, type FeatureMap } from './feature-map';
 import { toInputTensor } from './input-tensor';
@@ -31,7 +32,9 @@ export interface LoadBackboneOptions {
 }
 
 export class Backbone {
-  private session: InferenceSession | null;
+  private session: BatchingSession | null;
+  /** The session as batch tasks use it: concurrent runs of a batch window share one run (batching-session.ts). */
+  readonly batching: BatchingSession;
   private readonly gridH: number;
   private readonly gridW: number;
 
@@ -40,7 +43,8 @@ export class Backbone {
     readonly manifest: BackboneManifest,
     session: InferenceSession,
   ) {
-    this.session = session;
+    this.batching = new BatchingSession(session);
+    this.session = this.batching;
     this.gridH = manifest.input.height / manifest.patchStride;
     this.gridW = manifest.input.width / manifest.patchStride;
   }

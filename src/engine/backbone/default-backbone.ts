@@ -111,7 +111,8 @@ export function buildDefaultBackbone(
   const rng = createPrng(o.seed);
   const g = new OnnxGraphBuilder('builtin_texture');
   // x in [0, 1] (the manifest scales by 1/255); all other normalisation lives in the graph.
-  const x = g.input('image', [1, 3, 'height', 'width']);
+  // Dynamic batch: a worker's batch task runs N crops in one session run (batching-session.ts).
+  const x = g.input('image', ['batch', 3, 'height', 'width']);
   const luma = g.op('Conv', [x, g.floats('luma', [0.299, 0.587, 0.114], [1, 3, 1, 1])]);
   const levels = [o.pixel.weight > 0 ? o.pixel.level : 0, ...(o.gabor.weight > 0 ? o.gabor.levels : [])];
   const pyramid = [luma];
@@ -126,7 +127,7 @@ export function buildDefaultBackbone(
   const features = branches.length === 1 ? branches[0] : g.op('Concat', branches, { axis: 1 });
   g.op('Identity', [features], {}, ['features']);
   const dim = defaultBackboneDim(o);
-  g.output('features', [1, dim, 'grid_h', 'grid_w']);
+  g.output('features', ['batch', dim, 'grid_h', 'grid_w']);
 
   const manifest: BackboneManifest = {
     name,

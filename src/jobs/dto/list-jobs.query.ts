@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString } from 'class-validator';
+import { Coerce } from '../../common/validation/coerce';
 import { JOB_STATUSES, JobStatus } from '../job.types';
 
 export class ListJobsQuery {
@@ -12,7 +12,7 @@ export class ListJobsQuery {
   // Range errors are 400 invalid_pagination (checked by the service); only "not an integer" is a 422 here.
   @ApiPropertyOptional({ type: Number, minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
-  @Type(() => Number)
+  @Coerce((raw) => (raw === undefined ? undefined : Number(raw)))
   @IsInt()
   limit?: number;
 

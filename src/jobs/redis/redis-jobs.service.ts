@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { ApiError } from '../../common/errors/api-error';
 import { ROOT_LOGGER } from '../../common/logging/root-logger';
 import { APP_CONFIG, AppConfig } from '../../config/app-config';
-import { JobsHealth, JobsHealthSource } from '../../health/health-sources';
+import { JobsHealth, JobsHealthSource } from '../../common/health/health-sources';
 import { MetricsService } from '../../metrics/metrics.service';
 import { payloadFingerprint } from '../job-fingerprint';
 import { ClaimedJob, JobLifecycle, JobRunner } from '../job-runner';

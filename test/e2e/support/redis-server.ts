@@ -2,7 +2,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as net from 'node:net';
 import Redis from 'ioredis';
-import { JOBS_HEALTH, JobsHealthSource } from '../../../src/health/health-sources';
+import { JOBS_HEALTH, JobsHealthSource } from '../../../src/common/health/health-sources';
 
 
 

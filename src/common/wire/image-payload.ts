@@ -1,6 +1,6 @@
 // imageBase64 → bytes. Accepts a data URL (the MIME part is ignored: the decoder sniffs the format) or bare base64,
 // standard or URL-safe alphabet, whitespace ignored. Strict where Python's decoder silently dropped characters.
-import { ApiError } from '../common/errors/api-error';
+import { ApiError } from '../errors/api-error';
 
 export const INVALID_IMAGE_PREFIX = 'invalid image payload: ';
 

@@ -1,7 +1,30 @@
-// The original's ad-hoc conversions of JSON body values (`int(x)`, `float(x)`, `bool(x)`), with the ValueError
-// cases as 400s and the TypeError cases (the original's 500s) as 400s too.
-import { ApiError } from '../common/errors/api-error';
-import { parsePythonFloat } from './form-fields';
+// Python's value conversions as the original applied them: float()/pydantic booleans for form text, and the
+// ad-hoc `int(x)`, `float(x)`, `bool(x)` of JSON body values (ValueError cases as 400s; the TypeError cases, the
+// original's 500s, as 400s too).
+import { ApiError } from '../errors/api-error';
+import { validationError } from '../validation/validation-error';
+
+const TRUE_WORDS = new Set(['1', 'true', 't', 'yes', 'y', 'on']);
+const FALSE_WORDS = new Set(['0', 'false', 'f', 'no', 'n', 'off']);
+const PY_FLOAT = /^[+-]?((\d+(_\d+)*(\.(\d+(_\d+)*)?)?|\.\d+(_\d+)*)([eE][+-]?\d+(_\d+)*)?|inf(inity)?|nan)$/i;
+
+/** Python float(text) (underscores, inf, nan); undefined when Python would raise. */
+export function parsePythonFloat(text: string): number | undefined {
+  const s = text.trim();
+  if (!PY_FLOAT.test(s)) return undefined;
+  const lower = s.toLowerCase().replace(/_/g, '');
+  if (lower.endsWith('nan')) return NaN;
+  if (lower.endsWith('inf') || lower.endsWith('infinity')) return lower.startsWith('-') ? -Infinity : Infinity;
+  return Number(lower);
+}
+
+/** pydantic's string booleans (case-insensitive); undefined for anything else. */
+export function parseBoolWord(text: string): boolean | undefined {
+  const s = text.trim().toLowerCase();
+  if (TRUE_WORDS.has(s)) return true;
+  if (FALSE_WORDS.has(s)) return false;
+  return undefined;
+}
 
 /** Python int(x): truncates floats, parses integer strings. */
 export function pythonInt(value: unknown, field: string): number {
@@ -50,7 +73,7 @@ export function flattenScores(value: unknown, field: string, max: number): numbe
     if (v === null || v === undefined) continue; // None → nan → dropped
     const x = pythonFloat(v, field);
     if (Number.isFinite(x)) out.push(x);
-    if (out.length > max) throw new ApiError('validation_error', undefined, { errors: [{ loc: ['body', field], field, message: `At most ${max} scores` }] });
+    if (out.length > max) throw validationError([{ loc: ['body', field], field, message: `At most ${max} scores` }]);
   }
   return out;
 }

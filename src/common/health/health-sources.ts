@@ -1,4 +1,5 @@
-// What /health reports about the engine and the jobs, provided by the Inference and Jobs modules.
+// What /health reports about the engine and the jobs: ports the Pool and Jobs modules provide (ENGINE_HEALTH,
+// JOBS_HEALTH) and the Health module reads.
 
 export interface EngineHealth {
   ready: boolean;

@@ -1,14 +1,15 @@
-// Multipart parsing for the inspection routes, on busboy directly (multer drops a part without filename whose
-// Content-Type is application/octet-stream; the original treats every part without filename as a field).
+// Multipart parsing for the inspection and dataset routes, on busboy directly (multer drops a part without filename
+// whose Content-Type is application/octet-stream; the original treats every part without filename as a field).
 // busboy accepts .NET's unquoted `name=role_id` and `filename*=utf-8''…`. Files are kept in memory within the
-// configured limits; errors map to the error contract.
+// configured limits; errors map to the error contract. The body becomes one object of text values and file parts
+// under their field names, validated by the route's DTO like a JSON body.
 import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
 import type { Request } from 'express';
 import type { Readable } from 'node:stream';
 import { Observable } from 'rxjs';
-import { ApiError } from '../common/errors/api-error';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
-import type { UploadedPart } from './form-fields';
+import { ApiError } from '../errors/api-error';
+import { APP_CONFIG, AppConfig } from '../../config/app-config';
+import { UploadedPart, uploadedPart } from './uploaded-part';
 
 // busboy ships without types; this is the part of its API used here.
 interface BusboyFileInfo {
@@ -79,7 +80,7 @@ export function parseMultipart(req: Request, limits: MultipartLimits): Promise<{
         const buffer = Buffer.concat(chunks);
         // busboy reports an octet-stream part without filename as a file: it is a field.
         if (info.filename === undefined) addField(name, buffer.toString('utf8'));
-        else files.push({ fieldname: name, originalname: info.filename, mimetype: info.mimeType, buffer, size: buffer.length });
+        else files.push(uploadedPart(name, info.filename, info.mimeType, buffer));
         finish();
       });
     });
@@ -104,17 +105,25 @@ export class MultipartInterceptor implements NestInterceptor {
   }
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    const req = context.switchToHttp().getRequest<Request & { files?: UploadedPart[] }>();
+    const req = context.switchToHttp().getRequest<Request>();
     if (/^multipart\//i.test(req.headers['content-type'] ?? '')) {
       const { fields, files } = await parseMultipart(req, this.limits);
-      req.body = fields;
-      req.files = files;
+      req.body = formBody(fields, files);
     } else {
       req.body ??= {};
-      req.files = [];
     }
     return next.handle();
   }
+}
+
+/** Text fields and file parts under their names; a name used by both keeps both (the DTO picks what it reads). */
+export function formBody(fields: Record<string, string | string[]>, files: UploadedPart[]): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...fields };
+  for (const file of files) {
+    const existing = body[file.fieldname];
+    body[file.fieldname] = existing === undefined ? [file] : [...(Array.isArray(existing) ? existing : [existing]), file];
+  }
+  return body;
 }
 
 /** 413 that states the limit (BDI_MAX_UPLOAD_MB) and the field that exceeded it. */
