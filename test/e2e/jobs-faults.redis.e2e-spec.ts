@@ -133,6 +133,7 @@ describe('Redis backend faults, metrics and lock renewal', () => {
     redis = await startRedis(port); // the same port, empty (no persistence)
     await until(async () => (await request(t.server).get('/health/ready')).status === 200, 'the node to reconnect');
     expect((await request(t.server).get('/health')).body.jobsBackend.connection).toBe('up');
+    // Every connection is back once /health/ready says so: the first job created afterwards is accepted and runs.
     const after = await request(t.server).post('/jobs').send({ task: 'detect-objects', imageBase64: IMG });
     expect(after.status).toBe(200);
     expect(await waitForJob(t, after.body.jobId as string, undefined, 60_000)).toMatchObject({ status: 'done', node: 'outage-node' });

@@ -80,7 +80,10 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
     metrics.setQueueDepthSource(() => this.queue.getWaitingCount());
   }
 
+  private queueClient: { status: string } | null = null;
+
   async onApplicationBootstrap(): Promise<void> {
+    void this.queue.client.then((c) => (this.queueClient = c)).catch(() => undefined);
     this.registry.assertComplete();
     await this.subscriber.subscribe(this.abortChannel);
     this.subscriber.on('message', (channel: string, jobId: string) => {
@@ -214,7 +217,8 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
   }
 
   jobsConnected(): boolean {
-    return this.client.status === 'ready';
+    // The queue's own connection too: after a Redis restart it can come back a moment after ours.
+    return this.client.status === 'ready' && (this.queueClient === null || this.queueClient.status === 'ready');
   }
 
   async jobsHealth(): Promise<JobsHealth> {
