@@ -9,7 +9,6 @@ import { loadNativeAddon } from './native-addon';
 import type { PercentileSelector } from './percentile';
 
 export type HeatmapScaleMode = 'image' | 'absolute';
-export const HEATMAP_SCALE_MODES: readonly HeatmapScaleMode[] = ['image', 'absolute'];
 
 /** On the absolute scale the threshold sits at this level of 0..1 (gray 128); the top of the scale is threshold / level. */
 export const ABSOLUTE_THRESHOLD_LEVEL = 0.5;
