@@ -71,12 +71,14 @@ export class MemoryCache {
 }
 
 /**
- * An entry is current when the sidecar names the version it loaded; without a sidecar (or while the sidecar still
- * names an older version than the npz that was read), when neither the sidecar nor the files' mtimes changed since.
+ * An entry is current while neither signal changed: the sidecar still names the version it loaded (or still says what
+ * it said at load time, for the instant between the npz and sidecar renames, and for models without one) and the
+ * files' mtimes are those it was loaded with. A new version with an unchanged (coarse, cached) mtime reloads; so does
+ * a file replaced by hand without a sidecar.
  */
 function isCurrent(entry: Entry, ref: MemoryArtifactRef, sidecar: string | null): boolean {
-  if (sidecar !== null && sidecar === entry.memory.version) return true;
-  return sidecar === entry.sidecarSeen && entry.npzMtimeMs === ref.npzMtimeMs && entry.indexMtimeMs === ref.indexMtimeMs;
+  const sameVersion = sidecar === entry.memory.version || sidecar === entry.sidecarSeen;
+  return sameVersion && entry.npzMtimeMs === ref.npzMtimeMs && entry.indexMtimeMs === ref.indexMtimeMs;
 }
 
 /**
