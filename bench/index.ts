@@ -44,8 +44,8 @@ const BENCHES: Record<string, { describe: string; run: Runner }> = {
     },
   },
   fit: {
-    describe: 'fit time of 100 ROIs at 10 % coreset, built-in backbone [--rois N] [--repeats N]',
-    run: (args) => runFitBench({ rois: numberArg(args, 'rois', 100), repeats: numberArg(args, 'repeats', 3) }),
+    describe: 'fit time of 100 ROIs at 10 % coreset, built-in backbone, self-tuning included [--rois N] [--repeats N] [--no-tune]',
+    run: (args) => runFitBench({ rois: numberArg(args, 'rois', 100), repeats: numberArg(args, 'repeats', 3), tune: !args.includes('--no-tune') }),
   },
   'jobs-api': {
     describe: 'jobs API create + poll and list throughput [--duration S] [--clients N]',

@@ -2,6 +2,7 @@
 // with the built-in backbone and with a full-size random-weight ViT-S/14 (the production backbone's shape); memory
 // per worker; end-to-end HTTP /infer latency and throughput with every worker busy. And the fit benchmark:
 // 100 ROIs at 10 % coreset with the built-in backbone. Medians of repeats; timings come from the worker itself.
+import { describeProfile } from '../src/engine/profile/detector-profile';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -180,7 +181,10 @@ export interface FitBenchResult {
   repeats: number;
   /** Medians over repeats. */
   totalMs: number;
-  timingsMs: { decode: number; backbone: number; coreset: number; total: number };
+  timingsMs: { tuning: number; decode: number; backbone: number; coreset: number; total: number };
+  /** Self-tuning ran first (as the service's fit with BDI_SELF_TUNING on); the profile it chose. */
+  selfTuning: boolean;
+  profile: string;
   patches: number;
   coresetSize: number;
   perRoiMs: number;
@@ -188,7 +192,8 @@ export interface FitBenchResult {
 }
 
 /** One fit task (a fit runs in one worker) over `rois` synthetic 448×448 crops at 10 % coreset. */
-export async function runFitBench(options: { rois?: number; repeats?: number } = {}): Promise<FitBenchResult> {
+export async function runFitBench(options: { rois?: number; repeats?: number; tune?: boolean } = {}): Promise<FitBenchResult> {
+  const tune = options.tune ?? true;
   const rois = options.rois ?? 100;
   const repeats = options.repeats ?? 3;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bdi-bench-fit-'));
@@ -198,12 +203,12 @@ export async function runFitBench(options: { rois?: number; repeats?: number } =
     await pool.warmUp();
     progress(`fit: generating ${rois} ROIs`);
     const images = await Promise.all(Array.from({ length: rois }, async (_, i) => ({ name: `roi${i}.png`, bytes: await discPng(ROI, 500 + i) })));
-    const runs: Array<{ wall: number; t: FitBenchResult['timingsMs']; n: number; m: number }> = [];
+    const runs: Array<{ wall: number; t: FitBenchResult['timingsMs']; n: number; m: number; profile: string }> = [];
     for (let r = 0; r < repeats; r++) {
       progress(`fit: run ${r + 1}/${repeats}`);
       const t0 = performance.now();
-      const fit = await pool.fit({ images, coresetRate: 0.1, seed: 0, encodeArtifacts: true });
-      runs.push({ wall: performance.now() - t0, t: fit.timingsMs, n: fit.nEmbeddings, m: fit.m });
+      const fit = await pool.fit({ images, coresetRate: 0.1, seed: 0, encodeArtifacts: true, ...(tune ? { tune: {} } : {}) });
+      runs.push({ wall: performance.now() - t0, t: { tuning: fit.tuning?.ms ?? 0, ...fit.timingsMs }, n: fit.nEmbeddings, m: fit.m, profile: describeProfile(fit.profile) });
       await sleep(50);
     }
     const med = (f: (x: (typeof runs)[number]) => number) => round(median(runs.map(f)));
@@ -215,7 +220,9 @@ export async function runFitBench(options: { rois?: number; repeats?: number } =
       workers: 1,
       repeats,
       totalMs: med((x) => x.wall),
-      timingsMs: { decode: med((x) => x.t.decode), backbone: med((x) => x.t.backbone), coreset: med((x) => x.t.coreset), total: med((x) => x.t.total) },
+      selfTuning: tune,
+      profile: runs[0].profile,
+      timingsMs: { tuning: med((x) => x.t.tuning), decode: med((x) => x.t.decode), backbone: med((x) => x.t.backbone), coreset: med((x) => x.t.coreset), total: med((x) => x.t.total) },
       patches: runs[0].n,
       coresetSize: runs[0].m,
       perRoiMs: round(median(runs.map((x) => x.wall)) / rois),

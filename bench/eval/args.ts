@@ -1,6 +1,8 @@
 // Command-line options of `npm run eval`.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import type { DetectorProfile } from '../../src/engine/profile/detector-profile';
 import { LAYOUTS, Layout } from './datasets';
 
 export interface EvalArgs {
@@ -20,13 +22,15 @@ export interface EvalArgs {
   workers?: number;
   /** Worst false negatives/positives shown in the report. */
   worst: number;
-  /** Skip pixel metrics (quick ablations: one backbone pass per image instead of two). */
+  /** Skip pixel metrics (quick ablations). */
   imageOnly: boolean;
+  /** A fixed detector profile (JSON file) instead of the service's fit-time choice (ablations). */
+  profile?: DetectorProfile;
 }
 
 export const USAGE =
   'usage: npm run eval -- --dataset <dir> --layout mtd|mvtec|mvtec3d --out <dir> ' +
-  '[--backbone NAME | --manifest PATH] [--train N] [--coreset R] [--seed S] [--workers W] [--worst K] [--image-only]';
+  '[--backbone NAME | --manifest PATH] [--train N] [--coreset R] [--seed S] [--workers W] [--worst K] [--image-only] [--profile FILE.json]';
 
 export class UsageError extends Error {}
 
@@ -55,6 +59,7 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
         workers: { type: 'string' },
         worst: { type: 'string' },
         'image-only': { type: 'boolean' },
+        profile: { type: 'string' },
       },
     }));
   } catch (error) {
@@ -74,6 +79,16 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     if (!(coreset > 0 && coreset <= 1)) throw new UsageError(`--coreset must be in (0, 1], got "${coresetText}"`);
   }
   const manifest = text('manifest');
+  const profileFile = text('profile');
+  let profile: DetectorProfile | undefined;
+  if (profileFile !== undefined) {
+    try {
+      // Checked against the backbone by the fit task (block count), here only read.
+      profile = JSON.parse(readFileSync(profileFile, 'utf8')) as DetectorProfile;
+    } catch (error) {
+      throw new UsageError(`--profile ${profileFile}: ${(error as Error).message}`);
+    }
+  }
   return {
     dataset: resolve(dataset),
     layout: layout as Layout,
@@ -86,5 +101,6 @@ export function parseEvalArgs(argv: string[]): EvalArgs {
     workers: integer('workers', text('workers'), 1),
     worst: integer('worst', text('worst'), 0) ?? 6,
     imageOnly: values['image-only'] === true,
+    ...(profile ? { profile } : {}),
   };
 }

@@ -26,14 +26,14 @@ async function run(args: EvalArgs): Promise<void> {
   const engine = await createPoolEngine(args, join(args.out, 'model'));
   try {
     const outcome = await evaluate(dataset, engine, progress, args.imageOnly);
-    if (engine.scoreMismatches > 0) progress(`WARNING: ${engine.scoreMismatches} rebuilt maps did not reproduce the infer score`);
     const summary = summarise(args, dataset, outcome, {
       backbone: engine.backboneName,
       workers: engine.concurrency,
       coresetRate: engine.coresetRate,
       inferMs: engine.inferMs,
       bankRows: engine.fitInfo?.bankRows ?? null,
-      scoreMismatches: engine.scoreMismatches,
+      profile: engine.fitInfo?.profile ?? null,
+      tuning: engine.fitInfo?.tuning ?? null,
     });
 
     progress('rendering report');

@@ -1,18 +1,15 @@
 // The evaluation's engine: the service's InferencePool with the service's configuration defaults.
-// Image scores come from the pool's `infer` task, exactly as POST /infer computes them. That task returns
-// only a visually stretched 8-bit PNG, not the raw map, so for pixel metrics (and report overlays) the map
-// is rebuilt from the pool's `extract` task with the engine's own kNN and anomaly-map functions; the score
-// of the rebuilt map is checked against the infer score on every image.
+// Image scores and anomaly maps come from the pool's `infer` task, exactly as POST /infer computes them (the
+// raw map is returned alongside, one backbone pass per image).
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadConfig } from '../../src/config/load-config';
-import { anomalyScore, buildAnomalyMap } from '../../src/engine/anomaly-map';
 import { resolveBackboneManifest } from '../../src/engine/backbone';
 import { BUILTIN_BACKBONE_NAME } from '../../src/engine/backbone/manifest-location';
-import { buildFlatIndex, type FlatIndex } from '../../src/engine/faiss-index';
-import { nearestDistances } from '../../src/engine/knn';
 import type { MemoryArtifactRef } from '../../src/engine/memory-cache';
 import { InferencePool } from '../../src/engine/pool';
+import type { DetectorProfile } from '../../src/engine/profile/detector-profile';
+import type { TuningReport } from '../../src/engine/tuning/tune-profile';
 import { repoRoot } from '../../src/engine/repo-root';
 import { EvalArgs } from './args';
 import { EvalEngine, ScoredImage } from './eval-engine';
@@ -20,10 +17,8 @@ import { EvalEngine, ScoredImage } from './eval-engine';
 export interface PoolEngine extends EvalEngine {
   /** Worker-side infer timings (decode + backbone + kNN + post) of every scored image, ms. */
   readonly inferMs: number[];
-  /** Images whose rebuilt map scored differently from the infer task (should stay 0). */
-  scoreMismatches: number;
   readonly coresetRate: number;
-  fitInfo: { bankRows: number; patches: number; dim: number } | null;
+  fitInfo: { bankRows: number; patches: number; dim: number; profile: DetectorProfile; tuning: TuningReport | null } | null;
 }
 
 export async function createPoolEngine(args: EvalArgs, modelDir: string): Promise<PoolEngine> {
@@ -45,14 +40,12 @@ export async function createPoolEngine(args: EvalArgs, modelDir: string): Promis
   const coresetRate = args.coreset ?? config.inference.coresetRate;
   const scorePercentile = config.inference.scorePercentile;
   let memory: MemoryArtifactRef | null = null;
-  let index: FlatIndex | null = null;
 
   const engine: PoolEngine = {
     backboneName: info.name,
     concurrency: workers,
     coresetRate,
     inferMs: [],
-    scoreMismatches: 0,
     fitInfo: null,
 
     async fit(trainImages: string[]): Promise<void> {
@@ -61,6 +54,8 @@ export async function createPoolEngine(args: EvalArgs, modelDir: string): Promis
         coresetRate,
         seed: args.seed,
         encodeArtifacts: true,
+        // As the service's fit: a given profile, else tuned when BDI_SELF_TUNING is on (the default).
+        ...(args.profile ? { profile: args.profile } : config.inference.selfTuning ? { tune: {} } : {}),
       });
       // The service's artifact pair, so `infer` loads the memory exactly as it does for a recipe.
       mkdirSync(modelDir, { recursive: true });
@@ -69,26 +64,27 @@ export async function createPoolEngine(args: EvalArgs, modelDir: string): Promis
       writeFileSync(npzPath, fitted.npzBytes as Uint8Array);
       writeFileSync(indexPath, fitted.indexBytes as Uint8Array);
       memory = { npzPath, npzMtimeMs: statSync(npzPath).mtimeMs, indexPath, indexMtimeMs: statSync(indexPath).mtimeMs };
-      index = buildFlatIndex(fitted.bank, fitted.dim);
-      engine.fitInfo = { bankRows: fitted.m, patches: fitted.nEmbeddings, dim: fitted.dim };
+      engine.fitInfo = { bankRows: fitted.m, patches: fitted.nEmbeddings, dim: fitted.dim, profile: fitted.profile, tuning: fitted.tuning ?? null };
     },
 
     async score(imagePath: string, withMap: boolean): Promise<ScoredImage> {
       if (!memory) throw new Error('score() before fit()');
       const image = readFileSync(imagePath);
-      const inferred = pool.infer({ image, memory, shape: null, threshold: null, scorePercentile, areaMm2Thr: 0, mmPerPx: 1, wantHeatmap: false });
-      const extracted = withMap ? pool.extract({ image }) : null;
-      const result = await inferred;
+      const result = await pool.infer({
+        image,
+        memory,
+        shape: null,
+        threshold: null,
+        scorePercentile,
+        areaMm2Thr: 0,
+        mmPerPx: 1,
+        wantHeatmap: false,
+        returnMap: withMap,
+      });
       const t = result.timings;
       engine.inferMs.push(t.decode + t.backbone + t.knn + t.post);
-      if (!extracted || !index) return { score: result.score, map: new Float32Array(0), width: 0, height: 0 };
-      const { features, letterbox } = await extracted;
-      const distances = nearestDistances(index, features.features, features.dim);
-      const map = buildAnomalyMap({ distances, gridH: features.gridH, gridW: features.gridW, letterbox, shape: null });
-      if (Math.abs(anomalyScore(map, scorePercentile) - result.score) > 1e-6 * Math.max(1, Math.abs(result.score))) {
-        engine.scoreMismatches++;
-      }
-      return { score: result.score, map: map.heat, width: map.width, height: map.height };
+      const map = result.map;
+      return map ? { score: result.score, map: map.heat, width: map.width, height: map.height } : { score: result.score, map: new Float32Array(0), width: 0, height: 0 };
     },
 
     async close(): Promise<void> {

@@ -1,4 +1,6 @@
 // The one-line JSON summary printed last by `npm run eval` (snake_case keys: read by scripts and docs).
+import { describeProfile, type DetectorProfile } from '../../src/engine/profile/detector-profile';
+import type { TuningReport } from '../../src/engine/tuning/tune-profile';
 import { EvalArgs } from './args';
 import { EvalDataset } from './datasets';
 import { EvalOutcome } from './evaluate';
@@ -24,8 +26,12 @@ export interface EvalSummary {
   wall_ms_per_image: number;
   workers: number;
   memory_bank_rows: number | null;
-  /** Images whose rebuilt anomaly map did not reproduce the infer score (should be 0). */
-  map_score_mismatches: number;
+  /** How the fitted model looks at the images (input sizing, feature weights and floors, score statistic). */
+  profile: DetectorProfile | null;
+  profile_summary: string | null;
+  /** The fit-time self-tuning: synthetic-defect separation of the baseline and the chosen profile, every
+   *  candidate tried; null when the profile was given (--profile) or tuning is off (BDI_SELF_TUNING=false). */
+  tuning: TuningReport | null;
   peak_rss_mb: number;
   per_type_auroc: Record<string, number | null>;
 }
@@ -38,7 +44,8 @@ export interface EngineStats {
   coresetRate: number;
   inferMs: number[];
   bankRows: number | null;
-  scoreMismatches: number;
+  profile: DetectorProfile | null;
+  tuning: TuningReport | null;
 }
 
 function median(values: number[]): number {
@@ -67,7 +74,9 @@ export function summarise(args: EvalArgs, dataset: EvalDataset, outcome: EvalOut
     wall_ms_per_image: round(outcome.scoringMs / outcome.labels.length, 1),
     workers: engine.workers,
     memory_bank_rows: engine.bankRows,
-    map_score_mismatches: engine.scoreMismatches,
+    profile: engine.profile,
+    profile_summary: engine.profile ? describeProfile(engine.profile) : null,
+    tuning: engine.tuning,
     // maxRSS covers the whole process, worker threads included.
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     per_type_auroc: Object.fromEntries(outcome.perType.map((t) => [t.type, t.auroc === null ? null : round(t.auroc, 4)])),

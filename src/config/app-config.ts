@@ -40,6 +40,7 @@ export interface AppConfig {
     /** BDI_MIN_MASK_PIXELS: a ROI shape keeping fewer crop pixels is refused (400 invalid_shape). */
     minMaskPixels: number;
     coresetRate: number;
+    selfTuning: boolean;
     scorePercentile: number;
     areaMm2Thr: number;
     maxScoresPerCalibration: number;

@@ -144,6 +144,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
       maxImagePixels: read.number(['BDI_MAX_IMAGE_PIXELS'], 40_000_000, { min: 1, integer: true }),
       minMaskPixels: read.number(['BDI_MIN_MASK_PIXELS'], 64, { min: 1, integer: true }),
       coresetRate: read.number(['BDI_CORESET_RATE', 'BRAKEDISC_CORESET_RATE'], 0.1, { min: 1e-6, max: 1 }),
+      // Fit-time choice of the detector profile on synthetic defects (engine/tuning); off: the backbone's baseline.
+      selfTuning: read.boolean(['BDI_SELF_TUNING'], true),
       scorePercentile: read.number(['BDI_SCORE_PERCENTILE', 'BRAKEDISC_SCORE_PERCENTILE'], 99, { min: 0, max: 100 }),
       areaMm2Thr: read.number(['BDI_AREA_MM2_THR', 'BRAKEDISC_AREA_MM2_THR'], 1.0, { min: 0 }),
       maxScoresPerCalibration: read.number(['BDI_MAX_CALIBRATION_SCORES'], 100_000, { min: 1, integer: true }),

@@ -45,7 +45,7 @@ describe('buildAnomalyMap (native) equals the TypeScript reference', () => {
     expect(Buffer.from(map.mask).equals(Buffer.from(mask))).toBe(true);
 
     const inMask = Array.from(heat).filter((_, i) => mask[i] > 0);
-    for (const p of [0, 1, 37.5, 50, 99, 100]) expect(anomalyScore(map, p)).toBe(percentile(inMask, p));
+    for (const p of [0, 1, 37.5, 50, 99, 100]) expect(anomalyScore(map, { kind: 'percentile', value: p })).toBe(percentile(inMask, p));
 
     const gray = heatmapToGray(map.heat, map.mask, map.valid);
     const ref = referenceGray(heat, mask, percentile(inMask, 1), percentile(inMask, 99));
@@ -62,6 +62,6 @@ describe('buildAnomalyMap (native) equals the TypeScript reference', () => {
     const letterbox = letterboxGeometry(50, 50, 112, 112);
     const a = buildAnomalyMap({ distances: new Float32Array(64).fill(1), gridH: 8, gridW: 8, letterbox });
     const b = buildAnomalyMap({ distances: new Float32Array(64).fill(2), gridH: 8, gridW: 8, letterbox });
-    expect([anomalyScore(a, 50), anomalyScore(b, 50)]).toEqual([1, 2]);
+    expect([anomalyScore(a, { kind: 'percentile', value: 50 }), anomalyScore(b, { kind: 'percentile', value: 50 })]).toEqual([1, 2]);
   });
 });

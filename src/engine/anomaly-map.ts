@@ -4,6 +4,7 @@ import { encodeGrayPng, heatToGrayOnScale, heatmapScaleOf, type HeatmapScale } f
 import { PercentileSelector } from './percentile';
 import { findRegions, type RegionOptions } from './regions';
 import { loadNativeAddon } from './native-addon';
+import type { ScoreStatistic } from './profile/detector-profile';
 import { sharedRoiMask } from './roi-mask';
 import { cropTaps, type Taps } from './token-map';
 import type { Letterbox, Region, RoiShape } from './types';
@@ -59,9 +60,10 @@ export function buildAnomalyMap(input: AnomalyMapInput): AnomalyMap {
   return { heat, mask, width, height, valid: new PercentileSelector(loadNativeAddon().maskedValues(heat, mask), { copy: false }) };
 }
 
-/** Percentile of the in-mask values; 0 when the mask is empty. */
-export function anomalyScore(map: AnomalyMap, scorePercentile: number): number {
-  return map.valid.length === 0 ? 0 : map.valid.at(scorePercentile);
+/** The image score: the statistic over the in-mask values; 0 when the mask is empty. */
+export function anomalyScore(map: AnomalyMap, statistic: ScoreStatistic): number {
+  if (map.valid.length === 0) return 0;
+  return statistic.kind === 'percentile' ? map.valid.at(statistic.value) : map.valid.topMean(statistic.fraction);
 }
 
 /** The heatmap PNG on `scale` (heatmap-png.ts); by default the GUI's per-image stretch. */

@@ -1,4 +1,4 @@
-// Task `extract`: one encoded image → L2-normalised patch features and its letterbox (evaluation, benchmarks).
+// Task `extract`: one encoded image → patch features under the backbone's baseline profile, and its letterbox.
 import type { ExtractInput, ExtractOutput } from './pool-protocol';
 import type { WorkerContext } from './worker-context';
 

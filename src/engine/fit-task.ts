@@ -9,6 +9,8 @@ import { AbortedError, ImageDecodeError, InvalidArgumentError, TokenGridMismatch
 import { buildFlatIndex, serializeIndex } from './faiss-index';
 import { encodeMemoryNpz } from './npz';
 import type { FitImage, FitImageError, FitInput, FitOutput } from './pool-protocol';
+import { PROFILE_METADATA_KEY, TUNING_METADATA_KEY } from './profile/detector-profile';
+import { tuneProfile, type TuningReport } from './tuning/tune-profile';
 import { reportTaskProgress } from './task-progress';
 import type { WorkerContext } from './worker-context';
 
@@ -23,6 +25,15 @@ function readImageBytes(image: FitImage): Uint8Array {
     return readFileSync(image.path);
   } catch (err) {
     throw new ImageDecodeError('invalid_image', `Could not read image ${image.name}: ${(err as Error).message}`, { file: image.name });
+  }
+}
+
+/** Tuning skips unreadable images (the fit names them all afterwards). */
+function readTuningBytes(image: FitImage): Uint8Array {
+  try {
+    return readImageBytes(image);
+  } catch {
+    return new Uint8Array(0);
   }
 }
 
@@ -78,13 +89,21 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
   let backboneMs = 0;
   const total = input.images.length;
   let seen = 0;
+  let profile = input.profile ?? (await ctx.defaultFitProfile());
+  let tuning: TuningReport | undefined;
+  if (!input.profile && input.tune) {
+    reportTaskProgress(abortFlag, 'tuning', 0, total);
+    ({ profile, report: tuning } = await tuneProfile(input.images.map(readTuningBytes), await ctx.baselineProfile(), ctx, { ...input.tune, seed: input.seed }, abortFlag));
+  }
+  // 'aspect' sizing gives every crop its own grid; patches are compared one by one, so only the dim must agree.
+  const fixedGrid = profile.input.mode === 'letterbox';
   try {
     for (const image of input.images) {
       checkAbort(abortFlag);
       reportTaskProgress(abortFlag, 'features', seen++, total);
       let prepared;
       try {
-        prepared = await ctx.features(readImageBytes(image));
+        prepared = await ctx.features(readImageBytes(image), profile);
       } catch (err) {
         if (!(err instanceof ImageDecodeError)) throw err;
         // 'fail' still looks at every image, so the error names all unusable ones, not just the first.
@@ -95,7 +114,7 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
       decodeMs += prepared.decodeMs;
       backboneMs += prepared.backboneMs;
       if (!grid) grid = { h: features.gridH, w: features.gridW };
-      else if (grid.h !== features.gridH || grid.w !== features.gridW) {
+      else if (fixedGrid && (grid.h !== features.gridH || grid.w !== features.gridW)) {
         throw new TokenGridMismatchError(
           `Token grid mismatch: got (${features.gridH}, ${features.gridW}), expected (${grid.h}, ${grid.w})`,
           { file: image.name },
@@ -154,6 +173,8 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
       appliedRate,
       coverRadius,
       errors,
+      profile,
+      ...(tuning ? { tuning } : {}),
       timingsMs: { decode: decodeMs, backbone: backboneMs, coreset: coresetMs, total: 0 },
     };
     if (input.encodeArtifacts) {
@@ -163,7 +184,12 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
         dim,
         tokenH: grid.h,
         tokenW: grid.w,
-        metadata: { coreset_rate: input.coresetRate, applied_rate: appliedRate },
+        metadata: {
+          coreset_rate: input.coresetRate,
+          applied_rate: appliedRate,
+          [PROFILE_METADATA_KEY]: profile,
+          ...(tuning ? { [TUNING_METADATA_KEY]: tuning } : {}),
+        },
       });
       out.indexBytes = serializeIndex(buildFlatIndex(bank, dim)).slice();
     }

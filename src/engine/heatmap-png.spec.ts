@@ -89,8 +89,8 @@ describe('anomalyScore', () => {
   it('is the percentile of in-mask values and 0 for an empty mask', () => {
     const distances = new Float32Array(4).fill(0.25);
     const box = letterboxGeometry(8, 8, 28, 28);
-    expect(anomalyScore(buildAnomalyMap({ distances, gridH: 2, gridW: 2, letterbox: box }), 99)).toBeCloseTo(0.25, 6);
+    expect(anomalyScore(buildAnomalyMap({ distances, gridH: 2, gridW: 2, letterbox: box }), { kind: 'percentile', value: 99 })).toBeCloseTo(0.25, 6);
     const empty = buildAnomalyMap({ distances, gridH: 2, gridW: 2, letterbox: box, shape: { kind: 'rect', x: 0, y: 0, w: 0, h: 0 } });
-    expect(anomalyScore(empty, 99)).toBe(0);
+    expect(anomalyScore(empty, { kind: 'percentile', value: 99 })).toBe(0);
   });
 });

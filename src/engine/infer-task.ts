@@ -1,20 +1,28 @@
 // Task `infer`: one crop against a fitted memory → score, optional heatmap PNG and regions, stage timings.
+// The memory's detector profile (tuned at fit) decides the input sizing, feature normalisation and score statistic.
 import { anomalyHeatmapPng, anomalyRegions, anomalyScore, buildAnomalyMap } from './anomaly-map';
 import { TokenGridMismatchError } from './engine-error';
 import { heatmapScaleOf } from './heatmap-png';
 import { nearestDistances } from './knn';
 import type { InferInput, InferOutput } from './pool-protocol';
+import { profileFromMetadata } from './profile/detector-profile';
 import type { WorkerContext } from './worker-context';
 
 export async function runInfer(input: InferInput, ctx: WorkerContext): Promise<InferOutput> {
-  const prepared = await ctx.features(input.image);
-  const { features } = prepared;
-
   const t0 = performance.now();
   const loadsBefore = ctx.memories.loads;
   const memory = ctx.memories.get(input.memory);
+  const backbone = await ctx.getBackbone();
+  const profile = profileFromMetadata(memory.metadata, backbone.info.blocks.length);
+  const loadMs = performance.now() - t0;
+  const prepared = await ctx.features(input.image, profile);
+  const { features } = prepared;
+
+  const t1 = performance.now();
+  // Variable grids are the point of 'aspect' sizing; a fixed-size input must match the fitted grid.
+  const gridMatches = profile?.input.mode === 'aspect' || (memory.tokenH === features.gridH && memory.tokenW === features.gridW);
   // Wording matters: the GUI auto-fits on "not fitted"-like messages; a grid change needs a deliberate re-fit.
-  if (memory.tokenH !== features.gridH || memory.tokenW !== features.gridW || memory.dim !== features.dim) {
+  if (!gridMatches || memory.dim !== features.dim) {
     throw new TokenGridMismatchError(
       `Token grid mismatch: the model was fitted with a ${memory.tokenH}x${memory.tokenW} grid of ${memory.dim}-d features, ` +
         `the current backbone gives ${features.gridH}x${features.gridW} of ${features.dim}-d; re-fit this model with the current backbone`,
@@ -25,14 +33,14 @@ export async function runInfer(input: InferInput, ctx: WorkerContext): Promise<I
     );
   }
   const distances = nearestDistances(memory.index, features.features, features.dim);
-  const t1 = performance.now();
+  const t2 = performance.now();
 
   const map = buildAnomalyMap({ distances, gridH: features.gridH, gridW: features.gridW, letterbox: prepared.letterbox, shape: input.shape });
-  const score = anomalyScore(map, input.scorePercentile);
+  const score = anomalyScore(map, profile?.score ?? { kind: 'percentile', value: input.scorePercentile });
   const out: InferOutput = {
     score,
     tokenShape: [features.gridH, features.gridW],
-    timings: { decode: prepared.decodeMs, backbone: prepared.backboneMs, knn: t1 - t0, post: 0 },
+    timings: { decode: prepared.decodeMs, backbone: prepared.backboneMs, knn: loadMs + t2 - t1, post: 0 },
     memoryLoaded: ctx.memories.loads !== loadsBefore,
   };
   if (input.wantHeatmap) {
@@ -44,6 +52,7 @@ export async function runInfer(input: InferInput, ctx: WorkerContext): Promise<I
   if (input.threshold !== undefined && input.threshold !== null) {
     out.regions = anomalyRegions(map, { threshold: input.threshold, areaMm2Thr: input.areaMm2Thr, mmPerPx: input.mmPerPx });
   }
-  out.timings.post = performance.now() - t1;
+  if (input.returnMap) out.map = { heat: map.heat, width: map.width, height: map.height };
+  out.timings.post = performance.now() - t2;
   return out;
 }

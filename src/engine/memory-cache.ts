@@ -71,14 +71,13 @@ export class MemoryCache {
 }
 
 /**
- * An entry is current while neither signal changed: the sidecar still names the version it loaded (or still says what
- * it said at load time, for the instant between the npz and sidecar renames, and for models without one) and the
- * files' mtimes are those it was loaded with. A new version with an unchanged (coarse, cached) mtime reloads; so does
- * a file replaced by hand without a sidecar.
+ * An entry is current while neither file's mtime changed (a file rewritten or damaged in place is re-read, so damage
+ * is reported, not masked by the cache) AND the sidecar still names what was loaded: a new fit changes the version
+ * even where the filesystem's mtimes are too coarse or cached to show it.
  */
 function isCurrent(entry: Entry, ref: MemoryArtifactRef, sidecar: string | null): boolean {
-  const sameVersion = sidecar === entry.memory.version || sidecar === entry.sidecarSeen;
-  return sameVersion && entry.npzMtimeMs === ref.npzMtimeMs && entry.indexMtimeMs === ref.indexMtimeMs;
+  if (entry.npzMtimeMs !== ref.npzMtimeMs || entry.indexMtimeMs !== ref.indexMtimeMs) return false;
+  return sidecar === entry.sidecarSeen || (sidecar !== null && sidecar === entry.memory.version);
 }
 
 /**

@@ -32,3 +32,14 @@ describe('PercentileSelector', () => {
     expect(Array.from(values)).toEqual([3, 1, 2]);
   });
 });
+
+describe('PercentileSelector.topMean', () => {
+  it('averages the largest ceil(fraction·n) values, whatever the order', () => {
+    const values = Float32Array.from({ length: 200 }, (_, i) => (i * 37) % 200);
+    const selector = new PercentileSelector(values);
+    expect(selector.topMean(0.01)).toBe((199 + 198) / 2);
+    expect(selector.topMean(0.001)).toBe(199);
+    expect(selector.topMean(1)).toBe(99.5);
+    expect(() => selector.topMean(0)).toThrow(/\(0, 1\]/);
+  });
+});

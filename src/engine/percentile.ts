@@ -55,4 +55,17 @@ export class PercentileSelector {
     const diff = b - a;
     return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
   }
+
+  /** Mean of the largest ceil(fraction·n) values (at least one). */
+  topMean(fraction: number): number {
+    const n = this.work.length;
+    if (n === 0) throw new InvalidArgumentError('mean of an empty array');
+    if (!(fraction > 0 && fraction <= 1)) throw new InvalidArgumentError('Top fraction must be in (0, 1]', { fraction });
+    const count = Math.min(n, Math.max(1, Math.ceil(fraction * n)));
+    // After the selection, every value right of n - count is at least the (n - count)-th smallest.
+    if (count < n) loadNativeAddon().selectKth(this.work, n - count);
+    let sum = 0;
+    for (let i = n - count; i < n; i++) sum += this.work[i];
+    return sum / count;
+  }
 }

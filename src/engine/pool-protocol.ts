@@ -5,6 +5,8 @@ import type { DetectInput, DetectOutput } from './detection/detect-task';
 import type { ErrorEnvelope } from './error-envelope';
 import type { HeatmapScale, HeatmapScaleMode } from './heatmap-png';
 import type { MemoryArtifactRef } from './memory-cache';
+import type { DetectorProfile } from './profile/detector-profile';
+import type { TuningOptions, TuningReport } from './tuning/tune-profile';
 import type { Letterbox, PatchFeatures, Region, RoiShape, StageTimings } from './types';
 
 /** Fixed per pool; handed to every worker as Piscina workerData. */
@@ -26,7 +28,7 @@ export interface ExtractInput {
   image: Uint8Array;
 }
 export interface ExtractOutput {
-  /** L2-normalised patch features. */
+  /** Patch features, normalised per the backbone's baseline profile. */
   features: PatchFeatures;
   letterbox: Letterbox;
   timings: Pick<StageTimings, 'decode' | 'backbone'>;
@@ -50,6 +52,10 @@ export interface FitInput {
   onImageError?: 'fail' | 'skip';
   /** Also return the .npz and FAISS index bytes, so the caller only writes files. */
   encodeArtifacts?: boolean;
+  /** How to look at the images; absent: the backbone's baseline profile, or the tuned one with `tune`. */
+  profile?: DetectorProfile;
+  /** Choose the profile from these images first (synthetic defects on held-out OK images); the seed is `seed`. */
+  tune?: Omit<TuningOptions, 'seed'>;
 }
 export interface FitImageError {
   name: string;
@@ -71,6 +77,10 @@ export interface FitOutput {
   /** Covering radius of the coreset in the projected selection space. */
   coverRadius: number;
   errors: FitImageError[];
+  /** The profile the memory was built with (stored in the npz metadata). */
+  profile: DetectorProfile;
+  /** What tuning measured and chose (also in the npz metadata), when it ran. */
+  tuning?: TuningReport;
   npzBytes?: Uint8Array;
   indexBytes?: Uint8Array;
   timingsMs: { decode: number; backbone: number; coreset: number; total: number };
@@ -88,6 +98,8 @@ export interface InferInput {
   wantHeatmap: boolean;
   /** The heatmap's scale (heatmap-png.ts): 'image' (default, the GUI's) or 'absolute' (needs `threshold`). */
   heatmapScale?: HeatmapScaleMode;
+  /** Also return the raw anomaly map (evaluation: pixel metrics without a second backbone pass). */
+  returnMap?: boolean;
 }
 export interface InferOutput {
   score: number;
@@ -97,6 +109,8 @@ export interface InferOutput {
   /** With the heatmap: the score values its gray levels 0 and 255 stand for. */
   heatmapScale?: HeatmapScale;
   regions?: Region[];
+  /** The blurred anomaly map in crop pixels, [height, width] row-major, when returnMap was set. */
+  map?: { heat: Float32Array; width: number; height: number };
   /** knn includes loading the memory on a cache miss (see memoryLoaded). */
   timings: StageTimings;
   memoryLoaded: boolean;

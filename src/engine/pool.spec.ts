@@ -89,13 +89,16 @@ describe('InferencePool (real workers)', () => {
   });
 
   it('fits from image files in a worker: grid, coreset size, rates and artifacts', () => {
-    expect([fit.tokenH, fit.tokenW, fit.dim, fit.nImages, fit.nEmbeddings]).toEqual([16, 16, 32, 8, 8 * 256]);
+    // 32 ViT channels + 2 position channels (the default fit profile; the tiny ViT has a fixed input: letterbox).
+    expect([fit.tokenH, fit.tokenW, fit.dim, fit.nImages, fit.nEmbeddings]).toEqual([16, 16, 34, 8, 8 * 256]);
+    expect(fit.profile).toEqual({ input: { mode: 'letterbox' }, features: { weights: [1], floors: [0], unitNorm: true }, position: 1 });
     expect(fit.m).toBe(Math.ceil(8 * 256 * 0.25));
-    expect(fit.bank.length).toBe(fit.m * 32);
+    expect(fit.bank.length).toBe(fit.m * 34);
     expect([fit.requestedRate, fit.appliedRate]).toEqual([0.25, fit.m / (8 * 256)]);
-    // rows are L2-normalised
-    const row = fit.bank.subarray(0, 32);
-    expect(Math.hypot(...row)).toBeCloseTo(1, 5);
+    // features are L2-normalised, position channels in [-1, 1] follow
+    const row = fit.bank.subarray(0, 34);
+    expect(Math.hypot(...row.subarray(0, 32))).toBeCloseTo(1, 5);
+    expect(Math.max(...row.subarray(32).map(Math.abs))).toBeLessThan(1);
     expect(fit.errors).toEqual([]);
   });
 

@@ -3,7 +3,7 @@
 // flag; the worker stores the progress; the pool polls it while the task runs.
 
 /** Phases of the long tasks, in the order they happen. Stored by index in the control array. */
-export const TASK_PHASES = ['queued', 'features', 'coreset', 'artifacts', 'inference', 'calibration'] as const;
+export const TASK_PHASES = ['queued', 'tuning', 'features', 'coreset', 'artifacts', 'inference', 'calibration'] as const;
 export type TaskPhase = (typeof TASK_PHASES)[number];
 
 export interface TaskProgress {

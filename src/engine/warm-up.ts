@@ -23,8 +23,8 @@ export async function warmUpInference(ctx: WorkerContext): Promise<number> {
   const index = buildFlatIndex(features.features.slice(0, rows * features.dim), features.dim);
   const distances = nearestDistances(index, features.features, features.dim);
   const map = buildAnomalyMap({ distances, gridH: features.gridH, gridW: features.gridW, letterbox: prepared.letterbox, shape: null });
-  anomalyScore(map, 99);
+  anomalyScore(map, { kind: 'percentile', value: 99 });
   await anomalyHeatmapPng(map);
-  anomalyRegions(map, { threshold: anomalyScore(map, 50), areaMm2Thr: 0, mmPerPx: 1 });
+  anomalyRegions(map, { threshold: anomalyScore(map, { kind: 'percentile', value: 50 }), areaMm2Thr: 0, mmPerPx: 1 });
   return performance.now() - t0;
 }

@@ -1,5 +1,6 @@
 // /fit_ok and the fit-ok job: builds a model's memory bank (and FAISS index) from uploaded images or the OK samples
 // of its dataset, under the model lock.
+import { describeProfile } from '../engine/profile/detector-profile';
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -81,7 +82,17 @@ export class FitService {
       const { fit, written } = await this.store.withModelLock(input, async (lease) => {
         this.diagnostics.event('fit_ok.lock_acquired', input, { node: this.config.jobs.nodeId });
         const fit = await this.engine
-          .fit({ images, coresetRate, seed: CORESET_SEED, encodeArtifacts: true, onImageError: 'fail' }, run)
+          .fit(
+            {
+              images,
+              coresetRate,
+              seed: CORESET_SEED,
+              encodeArtifacts: true,
+              onImageError: 'fail',
+              ...(this.config.inference.selfTuning ? { tune: {} } : {}),
+            },
+            run,
+          )
           .catch(async (error: unknown) => {
             const files = (error as { details?: { files?: unknown } })?.details?.files;
             if (input.useDataset && base && Array.isArray(files) && files.length > 0) throw await this.unusable(base, files as FitImageError[]);
@@ -110,6 +121,8 @@ export class FitService {
         ...statsFields('memory', memoryStats),
         ...statsFields('index', indexStats),
         timings_ms: fit.timingsMs,
+        detector_profile: describeProfile(fit.profile),
+        tuning: fit.tuning ? { tuned: fit.tuning.tuned, reason: fit.tuning.reason ?? null, baseline: fit.tuning.baseline, chosen: fit.tuning.chosen, ms: fit.tuning.ms } : null,
       });
       return {
         n_embeddings: fit.nEmbeddings,
@@ -117,6 +130,7 @@ export class FitService {
         token_shape: [fit.tokenH, fit.tokenW],
         coreset_rate_requested: coresetRate,
         coreset_rate_applied: fit.m / fit.nEmbeddings,
+        detector_profile: describeProfile(fit.profile),
         request_id: input.requestId,
         recipe_id: input.recipeId,
       };

@@ -1,6 +1,7 @@
 // The model's artifacts as the inspection services read them: the memory/index/calib probe, the calib JSON, the
 // npz loadability cache and dataset samples. All file access goes through ModelStore.
-import type { ModelProvenanceResponse } from './dto/inspection-responses.dto';
+import { describeProfile, parseDetectorProfile, PROFILE_METADATA_KEY, TUNING_METADATA_KEY } from '../engine/profile/detector-profile';
+import type { DetectorResponse, ModelProvenanceResponse } from './dto/inspection-responses.dto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -49,7 +50,7 @@ export interface Sample {
 
 @Injectable()
 export class ModelArtifacts {
-  private readonly loadable = new Map<string, { key: string; ok: boolean }>();
+  private readonly loadable = new Map<string, { key: string; ok: boolean; metadata: Record<string, unknown> }>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -165,20 +166,43 @@ export class ModelArtifacts {
 
   /** Whether the resolved npz parses (cached by path, content version, size and mtime). */
   async memoryLoadable(memory: ResolvedArtifact): Promise<boolean> {
-    if (!memory.path || !memory.stats) return false;
+    return (await this.readMemory(memory))?.ok ?? false;
+  }
+
+  /** How the model looks at its images: the detector profile and the fit-time tuning report from the npz
+   *  metadata; null without a loadable memory, profile null for models fitted before profiles existed. */
+  async detector(memory: ResolvedArtifact): Promise<DetectorResponse | null> {
+    const read = await this.readMemory(memory);
+    if (!read?.ok) return null;
+    const profile = (read.metadata[PROFILE_METADATA_KEY] ?? null) as Record<string, unknown> | null;
+    let summary: string | null = null;
+    try {
+      // Block count is not checked here (no backbone on the main thread): any length is accepted for display.
+      const raw = profile as { features?: { weights?: unknown[] } } | null;
+      if (raw) summary = describeProfile(parseDetectorProfile(raw, raw.features?.weights?.length ?? 0));
+    } catch {
+      summary = null;
+    }
+    return { profile, summary, tuning: (read.metadata[TUNING_METADATA_KEY] ?? null) as Record<string, unknown> | null };
+  }
+
+  private async readMemory(memory: ResolvedArtifact): Promise<{ ok: boolean; metadata: Record<string, unknown> } | null> {
+    if (!memory.path || !memory.stats) return null;
     const key = `${readModelVersion(modelVersionPath(memory.path)) ?? ''}:${memory.stats.size}:${memory.stats.mtimeMs}`;
     const cached = this.loadable.get(memory.path);
-    if (cached && cached.key === key) return cached.ok;
+    if (cached && cached.key === key) return cached;
     let ok = true;
+    let metadata: Record<string, unknown> = {};
     try {
-      decodeMemoryNpz(await this.store.readFile(memory.path), memory.path);
+      metadata = decodeMemoryNpz(await this.store.readFile(memory.path), memory.path).metadata;
     } catch (error) {
       ok = false;
       this.diagnostics.memoryUnreadable(memory.path, error);
     }
     if (this.loadable.size > this.config.storage.cacheMaxEntries) this.loadable.clear();
-    this.loadable.set(memory.path, { key, ok });
-    return ok;
+    const entry = { key, ok, metadata };
+    this.loadable.set(memory.path, entry);
+    return entry;
   }
 
   /** A model was (re)written: forget what was known about loadability. */

@@ -35,6 +35,7 @@ export class ModelStateService {
       recipe_id: input.recipeId,
       model_key: sanitizeModelKey(input.modelKey),
       memory: hasMemory,
+      detector: await this.artifacts.detector(probe.memory),
       calib,
       datasets: { role_id: input.roleId, roi_id: input.roiId, classes },
       request_id: input.requestId,

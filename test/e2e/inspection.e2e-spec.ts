@@ -87,6 +87,16 @@ describe('inspection: a GUI session from samples to decisions', () => {
     const fitted = await request(t.server).get('/state').set('X-Recipe-Id', RECIPE_HEADER).query({ role_id: ROLE, roi_id: ROI, model_key: ROI });
     expect(fitted.body).toMatchObject({ memory_fitted: true, calib_present: false });
 
+    // Self-tuning ran on the 6 OK samples (2 held out, 4 synthetic defects); /manifest shows what it chose.
+    const manifest = await request(t.server).get('/manifest').set('X-Recipe-Id', RECIPE_HEADER).query({ role_id: ROLE, roi_id: ROI, model_key: ROI });
+    const { detector } = manifest.body;
+    expect(detector.summary).toBe(fit.body.detector_profile);
+    expect(detector.profile.input.mode).toMatch(/^(letterbox|aspect)$/);
+    expect(detector.profile.features.weights).toHaveLength(3); // pixel, gabor, tone blocks of the built-in backbone
+    expect(detector.tuning).toMatchObject({ tuned: true, heldOutImages: 2, syntheticDefects: 4, memoryImages: 4 });
+    expect(detector.tuning.chosen.objective).toBeGreaterThanOrEqual(detector.tuning.baseline.objective - 0.02); // MIN_GAIN
+    expect(detector.tuning.chosen.profile).toBe(fit.body.detector_profile);
+
     const noCalib = await infer(await discPng({ seed: 300 }));
     expect(noCalib.status).toBe(400);
     expect(noCalib.body).toMatchObject({ code: 'calibration_missing', recipe_id: RECIPE });

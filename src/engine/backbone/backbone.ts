@@ -19,6 +19,10 @@ export interface BackboneInfo {
   inputHeight: number;
   patchStride: number;
   dim: number;
+  /** Channels of each output in the combined features (feature blocks, manifest order). */
+  blocks: number[];
+  /** Takes any input size that is a multiple of patchStride (see BackboneInputSpec.resizable). */
+  resizable: boolean;
   device: 'cpu' | 'cuda';
   deviceReason?: string;
 }
@@ -35,8 +39,6 @@ export class Backbone {
   private session: BatchingSession | null;
   /** The session as batch tasks use it: concurrent runs of a batch window share one run (batching-session.ts). */
   readonly batching: BatchingSession;
-  private readonly gridH: number;
-  private readonly gridW: number;
 
   private constructor(
     readonly info: BackboneInfo,
@@ -45,8 +47,6 @@ export class Backbone {
   ) {
     this.batching = new BatchingSession(session);
     this.session = this.batching;
-    this.gridH = manifest.input.height / manifest.patchStride;
-    this.gridW = manifest.input.width / manifest.patchStride;
   }
 
   /** Loads `<dir>/backbone.json` and the model it names, then checks the model against it with one dummy run. */
@@ -86,23 +86,25 @@ export class Backbone {
         inputHeight: manifest.input.height,
         patchStride: manifest.patchStride,
         dim: 0,
+        blocks: [],
+        resizable: manifest.input.resizable === true,
         device: created.device,
         ...(created.deviceReason ? { deviceReason: created.deviceReason } : {}),
       };
       const backbone = new Backbone(provisional, manifest, created.session);
       // One dummy forward: validates output shapes and grid against the manifest and warms the session up.
-      const probe = await backbone.extract({
+      const probe = await backbone.extractBlocks({
         data: new Uint8Array(manifest.input.width * manifest.input.height * 3),
         width: manifest.input.width,
         height: manifest.input.height,
       });
-      if (manifest.dim !== undefined && manifest.dim !== probe.dim) {
+      if (manifest.dim !== undefined && manifest.dim !== probe.features.dim) {
         throw new BackboneError(
           'backbone_model_mismatch',
-          `Manifest declares dim ${manifest.dim} but the model produces ${probe.dim} channels`,
+          `Manifest declares dim ${manifest.dim} but the model produces ${probe.features.dim} channels`,
         );
       }
-      return new Backbone({ ...provisional, dim: probe.dim }, manifest, created.session);
+      return new Backbone({ ...provisional, dim: probe.features.dim, blocks: probe.blocks }, manifest, created.session);
     } catch (err) {
       await created.session.release().catch(() => undefined);
       if (err instanceof BackboneError) throw err;
@@ -110,12 +112,28 @@ export class Backbone {
     }
   }
 
-  /** image: the letterboxed input, exactly inputWidth×inputHeight. Returns raw (not L2-normalised) features. */
+  /** image: the sized input (inputWidth×inputHeight, or any multiple of patchStride when resizable). Returns raw
+   *  (not normalised) features. */
   async extract(image: RgbImage): Promise<PatchFeatures> {
+    return (await this.extractBlocks(image)).features;
+  }
+
+  private async extractBlocks(image: RgbImage): Promise<{ features: PatchFeatures; blocks: number[] }> {
     const session = this.session;
     if (!session) throw new BackboneError('backbone_released');
-    const { input, outputs, combine } = this.manifest;
-    const tensor = new Tensor('float32', toInputTensor(image, input), [1, 3, input.height, input.width]);
+    const { input, outputs, combine, patchStride } = this.manifest;
+    const resizable = input.resizable === true;
+    if (resizable ? image.width % patchStride !== 0 || image.height % patchStride !== 0 : image.width !== input.width || image.height !== input.height) {
+      throw new BackboneError(
+        'backbone_input_mismatch',
+        resizable
+          ? `Backbone input sides must be multiples of ${patchStride}, got ${image.width}x${image.height}`
+          : `Backbone input must be ${input.width}x${input.height}, got ${image.width}x${image.height}`,
+      );
+    }
+    const gridH = image.height / patchStride;
+    const gridW = image.width / patchStride;
+    const tensor = new Tensor('float32', toInputTensor(image, input), [1, 3, image.height, image.width]);
     // No fetch list: onnxruntime-node 1.23 keys a subset fetch by the wrong output names (block0 for block1).
     const results = await session.run({ [input.name]: tensor });
     const maps: FeatureMap[] = outputs.map((spec) => {
@@ -125,15 +143,15 @@ export class Backbone {
       }
       const data = out.data as Float32Array;
       return spec.layout === 'tokens'
-        ? tokensToMap(spec.name, data, out.dims, spec.prefixTokens, this.gridH, this.gridW)
+        ? tokensToMap(spec.name, data, out.dims, spec.prefixTokens, gridH, gridW)
         : nchwToMap(spec.name, data, out.dims);
     });
     const combined = combineLayers(maps, combine);
-    if (combined.h !== this.gridH || combined.w !== this.gridW) {
+    if (combined.h !== gridH || combined.w !== gridW) {
       throw new BackboneError(
         'backbone_model_mismatch',
-        `Combined grid is ${combined.h}x${combined.w}, expected ${this.gridH}x${this.gridW} ` +
-          `(input ${input.height}x${input.width} / patchStride ${this.manifest.patchStride})`,
+        `Combined grid is ${combined.h}x${combined.w}, expected ${gridH}x${gridW} ` +
+          `(input ${image.height}x${image.width} / patchStride ${patchStride})`,
       );
     }
     // A subarray view (token outputs) would keep the whole output alive and cannot be transferred alone.
@@ -141,7 +159,7 @@ export class Backbone {
       combined.data.byteOffset === 0 && combined.data.length === combined.data.buffer.byteLength / 4
         ? combined.data
         : combined.data.slice();
-    return { features, gridH: combined.h, gridW: combined.w, dim: combined.c };
+    return { features: { features, gridH: combined.h, gridW: combined.w, dim: combined.c }, blocks: maps.map((m) => m.c) };
   }
 
   async release(): Promise<void> {

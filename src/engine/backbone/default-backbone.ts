@@ -1,11 +1,13 @@
 // The built-in backbone: a deterministic, download-free feature extractor for industrial surfaces (grayscale
-// tiles, metal, textures). Three feature families, each L2-normalised per patch inside the graph and weighted,
-// then concatenated on a stride-8 grid (224 px → 28×28). Families, because no single one is robust: on MTD a
-// seeded random CNN scored best (AUROC ≈ 0.75) while raw pixel patches scored ≈ 0.61, but on other industrial
-// images plain pixel patches won clearly (0.82 vs 0.54–0.62); oriented-filter energy sat between them.
+// tiles, metal, textures). Feature families on a stride-8 grid (224 px → 28×28; any input whose sides are multiples
+// of 8), each a raw output (feature block); the manifest's normalisation weights them and applies noise floors, and
+// a fitted model's detector profile (engine/profile) may re-weight them. Families, because no single one is robust:
+// plain pixel patches win on some surfaces, oriented-filter energy on others (MTD); which ones count is chosen per
+// recipe at fit time (engine/tuning).
 //   pixel  – local mean-subtracted luminance patch (space-to-depth at half resolution): fine structure, contrast;
 //   gabor  – quadrature Gabor magnitude, several orientations at two pyramid levels: texture direction/energy;
-//   cnn    – seeded random 3-layer CNN on colour: generic local shape statistics (and colour defects).
+//   cnn    – seeded random 3-layer CNN on colour: generic local shape statistics (and colour defects);
+//   tone   – cell brightness relative to the crop (and its 3×3-cell neighbourhood): shading, stains, uneven bands.
 // The options are the experiment surface of bench/eval; keep their names stable.
 import { createHash } from 'node:crypto';
 import type { BackboneManifest } from './manifest';
@@ -13,7 +15,8 @@ import { BUILTIN_BACKBONE_NAME } from './manifest-location';
 import { OnnxGraphBuilder } from './onnx-graph-builder';
 import { createPrng, type Prng } from '../seeded-prng';
 
-export const DEFAULT_BACKBONE_GENERATOR_VERSION = 1;
+// 2: each family is its own raw output; weights and noise floors are applied after the backbone (profile/).
+export const DEFAULT_BACKBONE_GENERATOR_VERSION = 2;
 /** Fixed by the architecture: three stride-2 stages. */
 export const DEFAULT_BACKBONE_PATCH_STRIDE = 8;
 
@@ -50,6 +53,12 @@ export interface CnnBranchOptions {
   floor: number;
 }
 
+export interface ToneBranchOptions {
+  weight: number;
+  /** Absolute norm floor: tone values are in units of the crop's own luminance spread (≈ N(0, 1) on a crop). */
+  floor: number;
+}
+
 export interface DefaultBackboneOptions {
   seed: number;
   inputWidth: number;
@@ -57,6 +66,7 @@ export interface DefaultBackboneOptions {
   pixel: PixelBranchOptions;
   gabor: GaborBranchOptions;
   cnn: CnnBranchOptions;
+  tone: ToneBranchOptions;
 }
 
 // Chosen by the MTD ablations in docs/quality.md: Gabor energy (8 orientations) carries the signal; equal-weight
@@ -69,6 +79,7 @@ export const DEFAULT_BACKBONE_OPTIONS: DefaultBackboneOptions = {
   pixel: { weight: 0.1, level: 1, overlap: 1, floor: 0.01 },
   gabor: { weight: 1, orientations: 8, levels: [1, 2], wavelength: 4, kernelSize: 9, aspect: 0.7, floor: 0.01 },
   cnn: { weight: 0, channels: [32, 64, 128], colour: true, floor: 0.001 },
+  tone: { weight: 0.5, floor: 1 },
 };
 
 export type DeepPartial<T> = {
@@ -84,6 +95,7 @@ export function resolveDefaultBackboneOptions(overrides: DeepPartial<DefaultBack
     pixel: { ...d.pixel, ...overrides.pixel },
     gabor: { ...d.gabor, ...overrides.gabor },
     cnn: { ...d.cnn, ...overrides.cnn },
+    tone: { ...d.tone, ...overrides.tone },
   };
   validate(options);
   return options;
@@ -100,7 +112,8 @@ export function defaultBackboneDim(o: DefaultBackboneOptions): number {
   const pixel = o.pixel.weight > 0 ? (f(o.pixel.level) + 2 * o.pixel.overlap) ** 2 : 0;
   const gabor = o.gabor.weight > 0 ? o.gabor.orientations * o.gabor.levels.length : 0;
   const cnn = o.cnn.weight > 0 ? o.cnn.channels[2] : 0;
-  return pixel + gabor + cnn;
+  const tone = o.tone.weight > 0 ? TONE_CHANNELS : 0;
+  return pixel + gabor + cnn + tone;
 }
 
 export function buildDefaultBackbone(
@@ -114,27 +127,36 @@ export function buildDefaultBackbone(
   // Dynamic batch: a worker's batch task runs N crops in one session run (batching-session.ts).
   const x = g.input('image', ['batch', 3, 'height', 'width']);
   const luma = g.op('Conv', [x, g.floats('luma', [0.299, 0.587, 0.114], [1, 3, 1, 1])]);
-  const levels = [o.pixel.weight > 0 ? o.pixel.level : 0, ...(o.gabor.weight > 0 ? o.gabor.levels : [])];
+  const toneLevel = 3; // one value per stride-8 cell
+  const levels = [o.pixel.weight > 0 ? o.pixel.level : 0, ...(o.gabor.weight > 0 ? o.gabor.levels : []), ...(o.tone.weight > 0 ? [toneLevel] : [])];
   const pyramid = [luma];
   for (let level = 1; level <= Math.max(...levels); level++) {
     pyramid.push(g.op('AveragePool', [pyramid[level - 1]], { kernel_shape: [2, 2], strides: [2, 2] }));
   }
 
-  const branches: string[] = [];
-  if (o.pixel.weight > 0) branches.push(pixelBranch(g, pyramid, o.pixel));
-  if (o.gabor.weight > 0) branches.push(gaborBranch(g, pyramid, o.gabor));
-  if (o.cnn.weight > 0) branches.push(cnnBranch(g, rng, x, luma, o.cnn));
-  const features = branches.length === 1 ? branches[0] : g.op('Concat', branches, { axis: 1 });
-  g.op('Identity', [features], {}, ['features']);
+  // Each family is a raw output (a feature block); the manifest's normalisation applies the family's weight and
+  // noise floor afterwards, so a fitted profile can re-weight families without another model.
+  const branches: Array<{ name: string; value: string; channels: number; weight: number; floor: number }> = [];
+  const blockOf = (name: string, value: string, channels: number, branch: { weight: number; floor: number }): void => {
+    // floor is a per-element RMS in the options; the normalisation takes the absolute norm.
+    branches.push({ name, value, channels, weight: branch.weight, floor: branch.floor * Math.sqrt(channels) });
+  };
+  if (o.pixel.weight > 0) blockOf('pixel', pixelBranch(g, pyramid, o.pixel), pixelChannels(o.pixel), o.pixel);
+  if (o.gabor.weight > 0) blockOf('gabor', gaborBranch(g, pyramid, o.gabor), o.gabor.orientations * o.gabor.levels.length, o.gabor);
+  if (o.cnn.weight > 0) blockOf('cnn', cnnBranch(g, rng, x, luma, o.cnn), o.cnn.channels[2], o.cnn);
+  if (o.tone.weight > 0) branches.push({ name: 'tone', value: toneBranch(g, luma, pyramid[toneLevel]), channels: TONE_CHANNELS, weight: o.tone.weight, floor: o.tone.floor });
+  for (const branch of branches) {
+    g.op('Identity', [branch.value], {}, [branch.name]);
+    g.output(branch.name, ['batch', branch.channels, 'grid_h', 'grid_w']);
+  }
   const dim = defaultBackboneDim(o);
-  g.output('features', ['batch', dim, 'grid_h', 'grid_w']);
 
   const manifest: BackboneManifest = {
     name,
     version: defaultBackboneVersion(o),
     description:
-      'Built-in texture backbone (generated, no download): pixel-patch, Gabor-energy and random-CNN features, ' +
-      'each L2-normalised per patch, stride 8.',
+      'Built-in texture backbone (generated, no download): pixel-patch, Gabor-energy and random-CNN feature ' +
+      'blocks, stride 8, any input size.',
     model: 'model.onnx',
     input: {
       name: 'image',
@@ -145,21 +167,16 @@ export function buildDefaultBackbone(
       scale: 1 / 255,
       mean: [0, 0, 0],
       std: [1, 1, 1],
+      resizable: true,
     },
     patchStride: DEFAULT_BACKBONE_PATCH_STRIDE,
     dim,
-    outputs: [{ name: 'features', layout: 'nchw' }],
+    outputs: branches.map((b) => ({ name: b.name, layout: 'nchw' as const })),
     combine: { mode: 'concat', grid: 'first', neighbourhoodAverage: 1 },
+    normalisation: { weights: branches.map((b) => b.weight), floors: branches.map((b) => b.floor), unitNorm: true },
     generator: { script: 'scripts/generate-default-backbone.ts', options: o },
   };
   return { model: g.build(`${name} ${manifest.version}`), manifest };
-}
-
-/** x / sqrt(|x|² + floor²·C) · weight over channels: unit norm for contrasted patches, ~0 for flat ones. */
-function softL2(g: OnnxGraphBuilder, x: string, channels: number, floor: number, weight: number): string {
-  const sumSq = g.op('ReduceSumSquare', [x], { axes: [1], keepdims: 1 });
-  const norm = g.op('Sqrt', [g.op('Add', [sumSq, g.floats('eps', [floor * floor * channels], [])])]);
-  return g.op('Mul', [g.op('Div', [x, norm]), g.floats('weight', [weight], [])]);
 }
 
 function reflectPad(g: OnnxGraphBuilder, x: string, pad: number): string {
@@ -178,7 +195,27 @@ function pixelBranch(g: OnnxGraphBuilder, pyramid: string[], o: PixelBranchOptio
     kernel_shape: [k, k],
     strides: [f, f],
   });
-  return softL2(g, patches, n, o.floor, o.weight);
+  return patches;
+}
+
+const TONE_CHANNELS = 2;
+
+/**
+ * Brightness relative to the crop: the cell's mean luminance and its 3×3-cell neighbourhood mean, minus the crop's
+ * mean, over the crop's luminance spread. Every other family is blind to slow brightness changes (pixel patches are
+ * mean-subtracted, Gabor filters are band-pass): uneven shading, stains, discolouration.
+ */
+function toneBranch(g: OnnxGraphBuilder, luma: string, cells: string): string {
+  const mean = g.op('ReduceMean', [luma], { axes: [2, 3], keepdims: 1 });
+  const centred = g.op('Sub', [luma, mean]);
+  const spread = g.op('Sqrt', [g.op('Add', [g.op('ReduceMean', [g.op('Mul', [centred, centred])], { axes: [2, 3], keepdims: 1 }), g.floats('spread_eps', [1e-4], [])])]);
+  const local = g.op('Div', [g.op('Sub', [cells, mean]), spread]);
+  const neighbourhood = g.op('AveragePool', [local], { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: 0 });
+  return g.op('Concat', [local, neighbourhood], { axis: 1 });
+}
+
+function pixelChannels(o: PixelBranchOptions): number {
+  return ((DEFAULT_BACKBONE_PATCH_STRIDE >> o.level) + 2 * o.overlap) ** 2;
 }
 
 function gaborBranch(g: OnnxGraphBuilder, pyramid: string[], o: GaborBranchOptions): string {
@@ -199,8 +236,7 @@ function gaborBranch(g: OnnxGraphBuilder, pyramid: string[], o: GaborBranchOptio
     const f = DEFAULT_BACKBONE_PATCH_STRIDE >> level;
     return g.op('AveragePool', [magnitude], { kernel_shape: [f + 2, f + 2], strides: [f, f], pads: [1, 1, 1, 1] });
   });
-  const all = energies.length === 1 ? energies[0] : g.op('Concat', energies, { axis: 1 });
-  return softL2(g, all, n * o.levels.length, o.floor, o.weight);
+  return energies.length === 1 ? energies[0] : g.op('Concat', energies, { axis: 1 });
 }
 
 /** [2n, 1, k, k]: n even (cosine) filters, then n odd (sine) ones; zero mean, unit L2 norm. */
@@ -265,7 +301,7 @@ function cnnBranch(
     ]);
     inChannels = outChannels;
   });
-  return softL2(g, h, o.channels[2], o.floor, o.weight);
+  return h;
 }
 
 function validate(o: DefaultBackboneOptions): void {

@@ -5,13 +5,13 @@ import type { BackboneInputSpec } from './manifest';
 
 /** Returns [1, 3, height, width] row-major in the model's colour order. */
 export function toInputTensor(image: RgbImage, spec: BackboneInputSpec): Float32Array {
-  if (image.width !== spec.width || image.height !== spec.height) {
+  if (!spec.resizable && (image.width !== spec.width || image.height !== spec.height)) {
     throw new BackboneError(
       'backbone_input_mismatch',
       `Backbone input must be ${spec.width}x${spec.height}, got ${image.width}x${image.height}`,
     );
   }
-  const plane = spec.width * spec.height;
+  const plane = image.width * image.height;
   if (image.data.length !== plane * 3) {
     throw new BackboneError('backbone_input_mismatch', `RGB data has ${image.data.length} bytes, expected ${plane * 3}`);
   }

@@ -1,5 +1,6 @@
 // The backbone manifest (`backbone.json` beside `model.onnx`): how to feed the model and how to turn its
 // outputs into one patch-feature grid. Validated strictly so a typo fails at load, naming the field.
+import type { FeatureNormalisation } from '../profile/detector-profile';
 import { BackboneError } from './backbone-error';
 
 export const MANIFEST_FILE_NAME = 'backbone.json';
@@ -17,6 +18,9 @@ export interface BackboneInputSpec {
   /** Then per channel (in the model's colour order): (x - mean) / std. */
   mean: [number, number, number];
   std: [number, number, number];
+  /** The model takes any height/width that are multiples of patchStride (dynamic axes); width/height above are
+   *  then the nominal size ('letterbox' sizing). */
+  resizable?: boolean;
 }
 
 /** ViT tokens `[1, T, C]`: the first `prefixTokens` (CLS + registers) are dropped, the rest form the grid. */
@@ -55,6 +59,9 @@ export interface BackboneManifest {
   dim?: number;
   outputs: BackboneOutputSpec[];
   combine: CombineSpec;
+  /** How feature blocks (one per output) are weighted and normalised when a model has no tuned profile;
+   *  absent: weight 1, no floor, whole-row L2 norm (the original's). */
+  normalisation?: FeatureNormalisation;
   /** Free-form provenance (e.g. the generator options of the built-in backbone). */
   generator?: Record<string, unknown>;
 }
@@ -65,14 +72,14 @@ const FILE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** Validates parsed JSON into a manifest; `source` names the file in error messages. */
 export function parseBackboneManifest(json: unknown, source = MANIFEST_FILE_NAME): BackboneManifest {
   const root = new Fields(json, '', source);
-  root.only(['name', 'version', 'description', 'model', 'input', 'patchStride', 'dim', 'outputs', 'combine', 'generator']);
+  root.only(['name', 'version', 'description', 'model', 'input', 'patchStride', 'dim', 'outputs', 'combine', 'normalisation', 'generator']);
   const name = root.string('name');
   if (!NAME_PATTERN.test(name)) root.fail('name', 'must be 1-64 characters of [A-Za-z0-9._-], starting alphanumeric');
   const model = root.optionalString('model') ?? DEFAULT_MODEL_FILE_NAME;
   if (!FILE_PATTERN.test(model) || model.includes('..')) root.fail('model', 'must be a plain file name in the manifest directory');
 
   const inputFields = root.object('input');
-  inputFields.only(['name', 'width', 'height', 'layout', 'colour', 'scale', 'mean', 'std']);
+  inputFields.only(['name', 'width', 'height', 'layout', 'colour', 'scale', 'mean', 'std', 'resizable']);
   const input: BackboneInputSpec = {
     name: inputFields.string('name'),
     width: inputFields.integer('width', 1, 8192),
@@ -83,6 +90,7 @@ export function parseBackboneManifest(json: unknown, source = MANIFEST_FILE_NAME
     mean: inputFields.triple('mean', false),
     std: inputFields.triple('std', true),
   };
+  if (inputFields.optionalBoolean('resizable')) input.resizable = true;
 
   const patchStride = root.integer('patchStride', 1, 1024);
   if (input.width % patchStride !== 0) root.fail('patchStride', `must divide input.width (${input.width})`);
@@ -126,6 +134,16 @@ export function parseBackboneManifest(json: unknown, source = MANIFEST_FILE_NAME
   };
   const dim = root.optionalInteger('dim', 1, 1 << 16);
   if (dim !== undefined) manifest.dim = dim;
+  const normalisation = root.optionalObject('normalisation');
+  if (normalisation !== undefined) {
+    const fields = root.object('normalisation');
+    fields.only(['weights', 'floors', 'unitNorm']);
+    manifest.normalisation = {
+      weights: fields.numbers('weights', outputs.length),
+      floors: fields.numbers('floors', outputs.length),
+      unitNorm: fields.optionalBoolean('unitNorm') ?? true,
+    };
+  }
   const generator = root.optionalObject('generator');
   if (generator !== undefined) manifest.generator = generator;
   return manifest;
@@ -172,6 +190,22 @@ class Fields {
 
   optionalInteger(key: string, min: number, max: number): number | undefined {
     return this.value[key] === undefined ? undefined : this.integer(key, min, max);
+  }
+
+  optionalBoolean(key: string): boolean | undefined {
+    const v = this.value[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'boolean') this.fail(key, 'must be true or false');
+    return v;
+  }
+
+  /** Exactly `count` finite non-negative numbers. */
+  numbers(key: string, count: number): number[] {
+    const v = this.value[key];
+    if (!Array.isArray(v) || v.length !== count || !v.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0)) {
+      this.fail(key, `must be an array of ${count} non-negative numbers (one per output)`);
+    }
+    return v as number[];
   }
 
   positive(key: string): number {

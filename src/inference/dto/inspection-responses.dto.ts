@@ -33,6 +33,11 @@ export class FitOkResponse {
   @ApiProperty({ type: [Number], example: [16, 16], description: '[rows, cols] of the token grid' }) token_shape!: [number, number];
   @ApiProperty() coreset_rate_requested!: number;
   @ApiProperty() coreset_rate_applied!: number;
+  @ApiProperty({
+    example: 'aspect 224 · weights 0/1/0.5 · floors 0.05/0.047/0.18 · top-mean 1%',
+    description: 'How the fitted model looks at its images: input sizing, feature-block weights and noise floors, position, score statistic (chosen by self-tuning unless BDI_SELF_TUNING=0); GET /manifest has it in full',
+  })
+  detector_profile!: string;
   @ApiProperty() request_id!: string;
   @ApiProperty() recipe_id!: string;
 }
@@ -148,12 +153,32 @@ export class ManifestDatasetsResponse {
   classes!: Record<string, DatasetClassResponse>;
 }
 
+export class DetectorResponse {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'The detector profile stored with the memory (input, features {weights, floors, unitNorm}, position, score); null for models fitted before profiles (they run the baseline)',
+  })
+  profile!: Record<string, unknown> | null;
+  @ApiProperty({ type: String, nullable: true, example: 'aspect 224 · weights 0/1/0.5 · floors 0.05/0.047/0.18 · top-mean 1%' }) summary!: string | null;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'Fit-time self-tuning report: tuned, reason, heldOutImages, syntheticDefects, memoryImages, baseline and chosen {profile, imageAuroc, cellAuroc, objective}, candidates, ms',
+  })
+  tuning!: Record<string, unknown> | null;
+}
+
 export class ManifestResponse extends ModelProvenanceResponse {
   @ApiProperty() role_id!: string;
   @ApiProperty() roi_id!: string;
   @ApiProperty() recipe_id!: string;
   @ApiProperty() model_key!: string;
   @ApiProperty({ description: 'Memory present and loadable' }) memory!: boolean;
+  @ApiProperty({ type: DetectorResponse, nullable: true, description: 'How the model looks at its images; null without a loadable memory' })
+  detector!: DetectorResponse | null;
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'The stored calibration JSON' })
   calib!: Record<string, unknown> | null;
   @ApiProperty({ type: ManifestDatasetsResponse }) datasets!: ManifestDatasetsResponse;

@@ -31,6 +31,7 @@ export class FakeInspectionEngine implements InspectionEngine {
       appliedRate: m / nEmbeddings,
       coverRadius: 0,
       errors: [],
+      profile: input.profile ?? { input: { mode: 'letterbox' }, features: { weights: [1], floors: [0], unitNorm: true } },
       npzBytes: new Uint8Array([1, 2, 3]),
       indexBytes: new Uint8Array([4, 5]),
       timingsMs: { decode: 0, backbone: 0, coreset: 0, total: 0 },

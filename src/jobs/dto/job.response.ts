@@ -13,7 +13,7 @@ export class JobAcceptedResponse {
 }
 
 export class JobProgressResponse {
-  @ApiProperty({ enum: TASK_PHASES, example: 'features', description: 'features (fit: images through the backbone), coreset, artifacts, inference (dataset images scored), calibration' })
+  @ApiProperty({ enum: TASK_PHASES, example: 'features', description: 'tuning (fit: choosing the detector profile on synthetic defects), features (fit: images through the backbone), coreset, artifacts, inference (dataset images scored), calibration' })
   phase!: string;
   @ApiProperty({ example: 37 }) done!: number;
   @ApiProperty({ example: 156 }) total!: number;

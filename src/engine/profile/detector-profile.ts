@@ -1,0 +1,125 @@
+// What a fitted model remembers about how to look at its surface: the backbone input sizing, how each feature
+// block is weighted and normalised, and the image-score statistic. Chosen per recipe at fit time (tuning/) and
+// stored in the memory's npz metadata, so inference applies exactly what the fit measured.
+import { InvalidArgumentError } from '../engine-error';
+
+/** 'letterbox': the manifest's fixed input, crop centred on black (the original's). 'aspect': the crop resized
+ *  to about side×side pixels keeping its aspect ratio, no padding (backbones with a resizable input only). */
+export type InputSizing = { mode: 'letterbox' } | { mode: 'aspect'; side: number };
+
+/**
+ * Per feature block (one per backbone output, in manifest order): x·weight / sqrt(|x|² + floor²). floor is an
+ * absolute norm: blocks much weaker than it (flat or dark, noise only) shrink towards 0 instead of being blown up
+ * to unit length. unitNorm then L2-normalises the whole row (the original's behaviour; off for energy-aware
+ * profiles, where a flat patch must stay near the origin).
+ */
+export interface FeatureNormalisation {
+  weights: number[];
+  floors: number[];
+  unitNorm: boolean;
+}
+
+/** 'percentile': numpy percentile of the in-ROI map (the original's, p = 99). 'top-mean': mean of the top
+ *  `fraction` of the in-ROI map (AnomalyDINO/RAD-style), steadier than one quantile for small defects. */
+export type ScoreStatistic = { kind: 'percentile'; value: number } | { kind: 'top-mean'; fraction: number };
+
+export interface DetectorProfile {
+  input: InputSizing;
+  features: FeatureNormalisation;
+  /** Weight of the patch's position in the crop as two extra channels (position-features.ts); absent/0: off. */
+  position?: number;
+  /** Absent: the service's configured percentile (BDI_SCORE_PERCENTILE). */
+  score?: ScoreStatistic;
+}
+
+export const PROFILE_METADATA_KEY = 'detector_profile';
+/** The fit-time tuning report (tuning/tune-profile.ts TuningReport) beside the profile. */
+export const TUNING_METADATA_KEY = 'tuning';
+
+/** Reads a profile from model metadata; null when absent (models fitted before profiles existed). */
+export function profileFromMetadata(metadata: Record<string, unknown>, blockCount: number): DetectorProfile | null {
+  const raw = metadata[PROFILE_METADATA_KEY];
+  if (raw === undefined || raw === null) return null;
+  return parseDetectorProfile(raw, blockCount);
+}
+
+export function parseDetectorProfile(raw: unknown, blockCount: number): DetectorProfile {
+  const fail = (problem: string): never => {
+    throw new InvalidArgumentError(`Invalid detector profile: ${problem}`, { profile: raw });
+  };
+  if (typeof raw !== 'object' || raw === null) return fail('not an object');
+  const p = raw as Record<string, unknown>;
+  const input = p.input as Record<string, unknown> | undefined;
+  let sizing: InputSizing;
+  if (input?.mode === 'letterbox') sizing = { mode: 'letterbox' };
+  else if (input?.mode === 'aspect' && typeof input.side === 'number' && Number.isInteger(input.side) && input.side >= 16 && input.side <= 4096) {
+    sizing = { mode: 'aspect', side: input.side };
+  } else return fail('input must be {mode: "letterbox"} or {mode: "aspect", side: 16..4096}');
+  const f = p.features as Record<string, unknown> | undefined;
+  const numbers = (v: unknown, name: string): number[] => {
+    if (!Array.isArray(v) || v.length !== blockCount || !v.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0)) {
+      return fail(`features.${name} must be ${blockCount} non-negative numbers (one per backbone output)`);
+    }
+    return v as number[];
+  };
+  if (!f) return fail('features missing');
+  const features: FeatureNormalisation = {
+    weights: numbers(f.weights, 'weights'),
+    floors: numbers(f.floors, 'floors'),
+    unitNorm: f.unitNorm === true,
+  };
+  if (!features.weights.some((w) => w > 0)) fail('at least one feature weight must be > 0');
+  const profile: DetectorProfile = { input: sizing, features };
+  if (p.position !== undefined && p.position !== 0) {
+    if (typeof p.position !== 'number' || !Number.isFinite(p.position) || p.position < 0) fail('position must be a non-negative number');
+    profile.position = p.position as number;
+  }
+  const s = p.score as Record<string, unknown> | undefined;
+  if (s !== undefined) profile.score = parseScoreStatistic(s, fail);
+  return profile;
+}
+
+function parseScoreStatistic(s: Record<string, unknown>, fail: (problem: string) => never): ScoreStatistic {
+  if (s.kind === 'percentile' && typeof s.value === 'number' && s.value >= 0 && s.value <= 100) return { kind: 'percentile', value: s.value };
+  if (s.kind === 'top-mean' && typeof s.fraction === 'number' && s.fraction > 0 && s.fraction <= 1) return { kind: 'top-mean', fraction: s.fraction };
+  return fail('score must be {kind: "percentile", value: 0..100} or {kind: "top-mean", fraction: (0, 1]}');
+}
+
+/** One line for logs, /manifest and reports, e.g. "aspect 320 · weights 0.1/1 · floors 0.06/0.04 · top-mean 1%". */
+export function describeProfile(profile: DetectorProfile): string {
+  const input = profile.input.mode === 'aspect' ? `aspect ${profile.input.side}` : 'letterbox';
+  const num = (x: number): string => String(Number(x.toPrecision(3)));
+  const norm = `weights ${profile.features.weights.map(num).join('/')} · floors ${profile.features.floors.map(num).join('/')}` +
+    (profile.features.unitNorm ? ' · unit norm' : '');
+  const position = profile.position ? ` · position ${num(profile.position)}` : '';
+  const s = profile.score;
+  const score = !s ? 'configured percentile' : s.kind === 'percentile' ? `p${num(s.value)}` : `top-mean ${num(s.fraction * 100)}%`;
+  return `${input} · ${norm}${position} · ${score}`;
+}
+
+/** The profile of a model without a tuned one: letterbox input and the backbone's own block normalisation
+ *  (the manifest's, else weight 1, no floor, whole-row L2 norm as the original). */
+export function baselineProfile(normalisation: FeatureNormalisation | undefined, blockCount: number): DetectorProfile {
+  return {
+    input: { mode: 'letterbox' },
+    features: normalisation
+      ? { weights: [...normalisation.weights], floors: [...normalisation.floors], unitNorm: normalisation.unitNorm }
+      : { weights: new Array<number>(blockCount).fill(1), floors: new Array<number>(blockCount).fill(0), unitNorm: true },
+  };
+}
+
+/** Weight of the position channels in the default fit profile: ROIs of a recipe show the same part in the same place. */
+export const DEFAULT_POSITION_WEIGHT = 1;
+
+/**
+ * The profile a fit uses without tuning (BDI_SELF_TUNING=0, or too few OK images), and the tuner's starting point:
+ * the crop's own aspect ratio where the backbone allows it (no resolution spent on padding), the backbone's block
+ * normalisation, and the patch position. Measured on MTD against the baseline: docs/quality.md.
+ */
+export function defaultFitProfile(baseline: DetectorProfile, backbone: { resizable: boolean; inputWidth: number; inputHeight: number }): DetectorProfile {
+  return {
+    input: backbone.resizable ? { mode: 'aspect', side: Math.round(Math.sqrt(backbone.inputWidth * backbone.inputHeight)) } : { mode: 'letterbox' },
+    features: baseline.features,
+    position: DEFAULT_POSITION_WEIGHT,
+  };
+}

@@ -1,0 +1,66 @@
+import { aspectInputSize } from './input-sizing';
+import { baselineProfile, describeProfile, parseDetectorProfile, profileFromMetadata } from './detector-profile';
+import { blockNorms, normaliseFeatures } from './feature-normalisation';
+import { appendPosition } from './position-features';
+
+describe('feature normalisation', () => {
+  it('scales each block by weight / sqrt(|x|² + floor²) and optionally unit-normalises the row', () => {
+    // One row, blocks [2, 1]: (3, 4) has norm 5, (1) norm 1.
+    const rows = Float32Array.of(3, 4, 1);
+    normaliseFeatures(rows, 3, [2, 1], { weights: [2, 0.5], floors: [0, Math.sqrt(3)], unitNorm: false });
+    expect(Array.from(rows).map((v) => Number(v.toFixed(6)))).toEqual([1.2, 1.6, 0.25]);
+    const unit = normaliseFeatures(Float32Array.of(3, 4, 1), 3, [2, 1], { weights: [2, 0.5], floors: [0, Math.sqrt(3)], unitNorm: true });
+    expect(Math.hypot(...unit)).toBeCloseTo(1, 6);
+    expect(unit[0] / unit[2]).toBeCloseTo(1.2 / 0.25, 5);
+  });
+
+  it('keeps a weak (noise-only) block near the origin with a floor, where a plain L2 norm blows it up to unit length', () => {
+    const noise = Float32Array.of(0.003, -0.004);
+    const floored = normaliseFeatures(noise.slice(), 2, [2], { weights: [1], floors: [0.1], unitNorm: false });
+    const plain = normaliseFeatures(noise.slice(), 2, [2], { weights: [1], floors: [0], unitNorm: true });
+    expect(Math.hypot(...floored)).toBeCloseTo(0.005 / Math.sqrt(0.005 ** 2 + 0.01), 6);
+    expect(Math.hypot(...plain)).toBeCloseTo(1, 5);
+  });
+
+  it('measures block norms per row', () => {
+    expect(Array.from(blockNorms(Float32Array.of(3, 4, 1, 0, 0, 2), 3, [2, 1]))).toEqual([5, 1, 0, 2]);
+  });
+});
+
+describe('input sizing', () => {
+  it('keeps the aspect ratio at about side² pixels, each axis a multiple of the stride', () => {
+    expect(aspectInputSize(600, 250, 224, 8)).toEqual({ width: 344, height: 144 });
+    expect(aspectInputSize(300, 300, 224, 8)).toEqual({ width: 224, height: 224 });
+    expect(aspectInputSize(2000, 10, 224, 8)).toEqual({ width: 3168, height: 16 });
+  });
+});
+
+describe('position features', () => {
+  it('appends the cell centre in [-weight, weight] after the features', () => {
+    const out = appendPosition(Float32Array.of(1, 2, 3, 4), 1, 2, 2, 2);
+    expect(Array.from(out)).toEqual([1, 2, -1, 0, 3, 4, 1, 0]);
+  });
+});
+
+describe('detector profile', () => {
+  const valid = { input: { mode: 'aspect', side: 224 }, features: { weights: [0.1, 1], floors: [0.05, 0], unitNorm: false }, position: 1, score: { kind: 'top-mean', fraction: 0.01 } };
+
+  it('round-trips through model metadata and describes itself in one line', () => {
+    const profile = profileFromMetadata({ detector_profile: JSON.parse(JSON.stringify(valid)) }, 2);
+    expect(profile).toEqual(valid);
+    expect(describeProfile(profile!)).toBe('aspect 224 · weights 0.1/1 · floors 0.05/0 · position 1 · top-mean 1%');
+    expect(profileFromMetadata({ coreset_rate: 0.1 }, 2)).toBeNull();
+  });
+
+  it('refuses a profile that does not fit the backbone or is malformed', () => {
+    expect(() => parseDetectorProfile(valid, 3)).toThrow(/3 non-negative numbers/);
+    expect(() => parseDetectorProfile({ ...valid, input: { mode: 'zoom' } }, 2)).toThrow(/input must be/);
+    expect(() => parseDetectorProfile({ ...valid, features: { ...valid.features, weights: [0, 0] } }, 2)).toThrow(/at least one feature weight/);
+    expect(() => parseDetectorProfile({ ...valid, score: { kind: 'top-mean', fraction: 2 } }, 2)).toThrow(/score must be/);
+  });
+
+  it("uses the backbone's own normalisation as the baseline, else weight 1, no floor and a whole-row unit norm", () => {
+    expect(baselineProfile(undefined, 2)).toEqual({ input: { mode: 'letterbox' }, features: { weights: [1, 1], floors: [0, 0], unitNorm: true } });
+    expect(baselineProfile({ weights: [0.1, 1], floors: [0.06, 0.04], unitNorm: true }, 2).features.weights).toEqual([0.1, 1]);
+  });
+});

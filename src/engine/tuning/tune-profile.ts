@@ -1,0 +1,336 @@
+// Fit-time self-tuning: choose the detector profile (input sizing, feature-block weights and noise floors, score
+// statistic) that best separates synthetic defects from untouched OK images of this recipe. The fit only ever
+// sees OK images, so a few are held out, defects are pasted into copies of them (synthetic-defects.ts), and every
+// candidate is scored the way inference scores: kNN distance of each patch to a memory of the other OK images.
+// Deterministic for a seed: the split, the defects and the memory subsample all come from it.
+import { AbortedError } from '../engine-error';
+import { buildFlatIndex } from '../faiss-index';
+import { decodeImage } from '../image';
+import { nearestDistances } from '../knn';
+import { defaultFitProfile, describeProfile, type DetectorProfile, type FeatureNormalisation, type InputSizing, type ScoreStatistic } from '../profile/detector-profile';
+import { blockNorms, normaliseFeatures } from '../profile/feature-normalisation';
+import { appendPosition, POSITION_CHANNELS } from '../profile/position-features';
+import { createPrng, type Prng } from '../seeded-prng';
+import type { RgbImage } from '../types';
+import type { WorkerContext } from '../worker-context';
+import { maskCoverage, rankAuroc } from './separation';
+import { synthesizeDefect, type SyntheticDefectKind } from './synthetic-defects';
+
+export interface TuningOptions {
+  seed: number;
+  /** OK images held out for scoring candidates (default: 20 % of the images, 2..12). */
+  heldOut?: number;
+  /** Synthetic defects per held-out image (default 2). */
+  defectsPerImage?: number;
+  /** OK images whose patches form the tuning memory (default 24). */
+  memoryImages?: number;
+  /** Rows of the tuning memory (random subsample, default 2048: the kNN of every candidate dominates tuning time). */
+  memoryRows?: number;
+}
+
+/** A measured candidate: synthetic image AUROC (best statistic), cell AUROC and their mean (the objective). */
+export interface CandidateScore {
+  profile: string;
+  imageAuroc: number;
+  cellAuroc: number;
+  objective: number;
+}
+
+export interface TuningReport {
+  /** Whether tuning ran; when not, `reason` says why and the default fit profile is used. */
+  tuned: boolean;
+  reason?: string;
+  heldOutImages: number;
+  syntheticDefects: number;
+  memoryImages: number;
+  /** The baseline profile's and the chosen profile's separation of the synthetic defects. */
+  baseline: CandidateScore | null;
+  chosen: CandidateScore | null;
+  candidates: CandidateScore[];
+  ms: number;
+}
+
+/** Fewer OK images than this: not enough to hold some out; the baseline profile is kept. */
+export const MIN_TUNING_IMAGES = 6;
+const KINDS: SyntheticDefectKind[] = ['scratch', 'spot', 'dent', 'patch'];
+const STATISTICS: ScoreStatistic[] = [
+  { kind: 'percentile', value: 99 },
+  { kind: 'top-mean', fraction: 0.01 },
+  { kind: 'percentile', value: 100 },
+];
+/**
+ * A candidate must beat the incumbent by this much to replace it. A few dozen held-out images measure an AUROC to
+ * a few hundredths only (measured on MTD: synthetic differences below 0.01 did not carry over to real defects), so
+ * the prior stays unless the evidence is clear.
+ */
+export const MIN_GAIN = 0.02;
+
+
+interface RawImage {
+  features: Float32Array;
+  gridH: number;
+  gridW: number;
+  /** Defect cover per cell (defect images), -1 for padding cells; clean images: 0 or -1. */
+  cover: Float32Array;
+}
+
+interface SizedSet {
+  sizing: InputSizing;
+  memory: RawImage[];
+  clean: RawImage[];
+  defects: RawImage[];
+  /** Fixed subsample of memory rows (indices into the concatenated memory rows). */
+  rows: Int32Array;
+}
+
+export async function tuneProfile(
+  images: Uint8Array[],
+  baseline: DetectorProfile,
+  ctx: WorkerContext,
+  options: TuningOptions,
+  abortFlag?: Int32Array,
+): Promise<{ profile: DetectorProfile; report: TuningReport }> {
+  const started = performance.now();
+  const backbone = await ctx.getBackbone();
+  const prior = defaultFitProfile(baseline, backbone.info);
+  const empty = (reason: string): { profile: DetectorProfile; report: TuningReport } => ({
+    profile: prior,
+    report: { tuned: false, reason, heldOutImages: 0, syntheticDefects: 0, memoryImages: 0, baseline: null, chosen: null, candidates: [], ms: performance.now() - started },
+  });
+  if (images.length < MIN_TUNING_IMAGES) return empty(`${images.length} OK images; tuning needs at least ${MIN_TUNING_IMAGES}`);
+  const rng = createPrng(options.seed ^ 0x5eed7);
+  const order = shuffled(images.length, rng);
+  const heldOut = options.heldOut ?? Math.max(2, Math.min(12, Math.round(images.length * 0.2)));
+  const memoryCount = Math.min(options.memoryImages ?? 24, images.length - heldOut);
+  // Undecodable images are the fit's to report (it names every one); tuning just does without them.
+  const decoded: RgbImage[] = [];
+  for (const i of order) {
+    if (decoded.length === heldOut + memoryCount) break;
+    checkAbort(abortFlag);
+    try {
+      decoded.push(await decodeImage(images[i], { limitInputPixels: ctx.config.limitInputPixels }));
+    } catch {
+      continue;
+    }
+  }
+  if (decoded.length < MIN_TUNING_IMAGES) return empty(`${decoded.length} decodable OK images; tuning needs at least ${MIN_TUNING_IMAGES}`);
+  const clean = decoded.slice(0, Math.min(heldOut, decoded.length - 2));
+  const memory = decoded.slice(clean.length);
+  const defects = clean.flatMap((image, i) =>
+    Array.from({ length: options.defectsPerImage ?? 2 }, (_, k) => {
+      const n = i * 7 + k;
+      return synthesizeDefect(image, options.seed + n, KINDS[n % KINDS.length], memory[n % memory.length]);
+    }),
+  );
+
+  const blocks = backbone.info.blocks;
+  const sizings: InputSizing[] = [{ mode: 'letterbox' }];
+  if (prior.input.mode === 'aspect') sizings.push(prior.input);
+
+  const sets: SizedSet[] = [];
+  for (const sizing of sizings) {
+    const raw = async (image: RgbImage, mask: Uint8Array | null): Promise<RawImage> => {
+      checkAbort(abortFlag);
+      const { features, letterbox } = await ctx.rawFeatures(image, { ...baseline, input: sizing });
+      const cover = maskCoverage(mask ?? new Uint8Array(image.width * image.height), letterbox, features.gridH, features.gridW);
+      return { features: features.features, gridH: features.gridH, gridW: features.gridW, cover };
+    };
+    const set: SizedSet = { sizing, memory: [], clean: [], defects: [], rows: new Int32Array(0) };
+    for (const image of memory) set.memory.push(await raw(image, null));
+    for (const image of clean) set.clean.push(await raw(image, null));
+    for (const defect of defects) set.defects.push(await raw(defect.image, defect.mask));
+    const total = set.memory.reduce((sum, m) => sum + m.features.length / backbone.info.dim, 0);
+    set.rows = sampleRows(total, options.memoryRows ?? 2048, rng);
+    sets.push(set);
+  }
+
+  const dim = backbone.info.dim;
+  const measure = (set: SizedSet, features: FeatureNormalisation, position: number): { score: CandidateScore; statistic: ScoreStatistic } => {
+    checkAbort(abortFlag);
+    return scoreCandidate(set, blocks, dim, { input: set.sizing, features, ...(position ? { position } : {}) });
+  };
+  const baselineSet = sets[0];
+  const base = measure(baselineSet, baseline.features, 0);
+  const candidates: CandidateScore[] = [base.score];
+  // The incumbent starts at the default fit profile (aspect sizing where possible, position); every other
+  // candidate, the baseline included, must beat it by MIN_GAIN.
+  const priorSet = sets[sets.length - 1];
+  const priorPosition = prior.position ?? 0;
+  const measuredPrior = measure(priorSet, prior.features, priorPosition);
+  candidates.push(measuredPrior.score);
+  let best = { set: priorSet, features: prior.features, position: priorPosition, ...measuredPrior };
+  if (base.score.objective > measuredPrior.score.objective + MIN_GAIN) best = { set: baselineSet, features: baseline.features, position: 0, ...base };
+  const consider = (set: SizedSet, features: FeatureNormalisation, position = best.position): void => {
+    const result = measure(set, features, position);
+    candidates.push(result.score);
+    if (result.score.objective > best.score.objective + MIN_GAIN) best = { set, features, position, ...result };
+  };
+
+  // 1. Sizing × normalisation style (whole-row unit norm as the original, or energy-aware: flat patches stay small).
+  for (const set of sets) {
+    for (const unitNorm of [true, false]) {
+      if (unitNorm === baseline.features.unitNorm && set === priorSet) continue;
+      consider(set, { ...baseline.features, unitNorm });
+    }
+  }
+  // 2. Position in the crop: off for surfaces without a fixed layout (random crops of a texture), or stronger.
+  for (const position of [0, 2]) if (position !== best.position) consider(best.set, best.features, position);
+  // 3. Noise floors learned from the OK memory images: multiples of each block's low-energy patch norm.
+  const memoryRaw = best.set.memory.map((image) => image.features);
+  for (const multiple of [1, 2, 4]) consider(best.set, { ...best.features, floors: learnNoiseFloors(memoryRaw, dim, blocks, multiple) });
+  // 4. Block weights, one block at a time (coordinate search from the incumbent).
+  if (blocks.length > 1) {
+    for (let b = 0; b < blocks.length; b++) {
+      const current = best.features.weights[b];
+      const reference = current > 0 ? current : Math.max(...best.features.weights) * 0.3;
+      for (const factor of current > 0 ? [0, 0.33, 3] : [1]) {
+        const weights = [...best.features.weights];
+        weights[b] = reference * factor;
+        if (weights.every((w) => w === 0)) continue;
+        consider(best.set, { ...best.features, weights });
+      }
+    }
+  }
+
+  const profile: DetectorProfile = {
+    input: best.set.sizing,
+    features: best.features,
+    ...(best.position ? { position: best.position } : {}),
+    score: best.statistic,
+  };
+  return {
+    profile,
+    report: {
+      tuned: true,
+      heldOutImages: clean.length,
+      syntheticDefects: defects.length,
+      memoryImages: memory.length,
+      baseline: base.score,
+      chosen: best.score,
+      candidates,
+      ms: performance.now() - started,
+    },
+  };
+}
+
+/** The candidate's features exactly as the worker computes them at inference (worker-context.ts). */
+function scoreCandidate(
+  set: SizedSet,
+  blocks: readonly number[],
+  rawDim: number,
+  profile: Omit<DetectorProfile, 'score'>,
+): { score: CandidateScore; statistic: ScoreStatistic } {
+  const position = profile.position ?? 0;
+  const dim = rawDim + (position ? POSITION_CHANNELS : 0);
+  const normalised = (image: RawImage): Float32Array => {
+    const rows = normaliseFeatures(image.features.slice(), rawDim, blocks, profile.features);
+    return position ? appendPosition(rows, image.gridH, image.gridW, rawDim, position) : rows;
+  };
+  const all = concatRows(set.memory.map(normalised), dim);
+  const bank = new Float32Array(set.rows.length * dim);
+  set.rows.forEach((row, i) => bank.set(all.subarray(row * dim, (row + 1) * dim), i * dim));
+  const index = buildFlatIndex(bank, dim);
+  const cellsOf = (image: RawImage): Float32Array => nearestDistances(index, normalised(image), dim);
+  const cleanCells = set.clean.map(cellsOf);
+  const defectCells = set.defects.map(cellsOf);
+
+  // Cells: defect cells (mostly covered) against every clean cell and the untouched cells of defect images.
+  const positives: number[] = [];
+  const negatives: number[] = [];
+  set.clean.forEach((image, i) => cleanCells[i].forEach((d, c) => image.cover[c] >= 0 && negatives.push(d)));
+  set.defects.forEach((image, i) =>
+    defectCells[i].forEach((d, c) => {
+      if (image.cover[c] >= 0.3) positives.push(d);
+      else if (image.cover[c] === 0) negatives.push(d);
+    }),
+  );
+  const cellAuroc = rankAuroc(positives, negatives);
+  // The original's p99 unless another statistic is clearly better.
+  let bestImage = -1;
+  let statistic = STATISTICS[0];
+  for (const candidate of STATISTICS) {
+    const score = (cells: Float32Array, image: RawImage): number => imageScore(cells, image.cover, candidate);
+    const auroc = rankAuroc(
+      defectCells.map((cells, i) => score(cells, set.defects[i])),
+      cleanCells.map((cells, i) => score(cells, set.clean[i])),
+    );
+    if (bestImage < 0 || auroc > bestImage + MIN_GAIN) {
+      bestImage = auroc;
+      statistic = candidate;
+    }
+  }
+  return {
+    score: { profile: describeProfile({ ...profile, score: statistic }), imageAuroc: bestImage, cellAuroc, objective: (bestImage + cellAuroc) / 2 },
+    statistic,
+  };
+}
+
+/** Image score of a candidate statistic over the crop's cells (grid resolution: ranks candidates, not thresholds). */
+function imageScore(cells: Float32Array, cover: Float32Array, statistic: ScoreStatistic): number {
+  const values: number[] = [];
+  cells.forEach((d, c) => cover[c] >= 0 && values.push(d));
+  values.sort((a, b) => a - b);
+  if (statistic.kind === 'percentile') return quantile(values, statistic.value / 100);
+  const count = Math.max(1, Math.ceil(statistic.fraction * values.length));
+  let sum = 0;
+  for (let i = values.length - count; i < values.length; i++) sum += values[i];
+  return sum / count;
+}
+
+/** Linear-interpolated quantile of an ascending array, q in [0, 1]. */
+function quantile(sorted: ArrayLike<number>, q: number): number {
+  const position = q * (sorted.length - 1);
+  const lo = Math.floor(position);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (position - lo);
+}
+
+/** The patch-norm quantile taken as a block's noise level: the flattest tenth of the OK patches. */
+export const NOISE_LEVEL_QUANTILE = 0.1;
+
+/**
+ * Per block, `multiple` × the noise level of the OK images (raw features [cells, dim] each): the 10th percentile of
+ * the block's patch norms, which flat and dark regions (sensor noise only) make up. Blocks a few times weaker than
+ * the floor shrink towards 0 instead of being blown up to unit length.
+ */
+export function learnNoiseFloors(okImages: readonly Float32Array[], dim: number, blocks: readonly number[], multiple: number): number[] {
+  const norms = okImages.map((features) => blockNorms(features, dim, blocks));
+  const count = norms.reduce((sum, n) => sum + n.length / blocks.length, 0);
+  return blocks.map((_, b) => {
+    const sorted = new Float32Array(count);
+    let k = 0;
+    for (const n of norms) for (let i = b; i < n.length; i += blocks.length) sorted[k++] = n[i];
+    return multiple * quantile(sorted.sort(), NOISE_LEVEL_QUANTILE);
+  });
+}
+
+function concatRows(parts: Float32Array[], dim: number): Float32Array {
+  const out = new Float32Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out.length % dim === 0 ? out : out.subarray(0, out.length - (out.length % dim));
+}
+
+/** Fisher–Yates permutation of 0..n-1. */
+function shuffled(n: number, rng: Prng): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+/** Up to `max` distinct row indices of `total`, ascending (all rows when total <= max). */
+function sampleRows(total: number, max: number, rng: Prng): Int32Array {
+  if (total <= max) return Int32Array.from({ length: total }, (_, i) => i);
+  const picked = shuffled(total, rng).slice(0, max);
+  return Int32Array.from(picked.sort((a, b) => a - b));
+}
+
+function checkAbort(flag: Int32Array | undefined): void {
+  if (flag && Atomics.load(flag, 0) !== 0) throw new AbortedError('Fit aborted');
+}
