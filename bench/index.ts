@@ -1,9 +1,10 @@
 // `npm run bench` entry. Without a name: the standard set (engine, stages, fit, jobs-api) as ONE JSON object.
-// `npm run bench -- <name> [args]`: one benchmark (engine | stages | http | fit | jobs-api | soak), its JSON on stdout.
+// `npm run bench -- <name> [args]`: one benchmark (engine | stages | http | fit | jobs-api | jobs-cluster | soak), its JSON on stdout.
 // Progress goes to stderr, so stdout stays parseable.
 import { runEngineBench } from './engine.bench';
 import { runHttpBench } from './http.bench';
 import { runJobsApiBench } from './jobs-api.bench';
+import { runJobsClusterBench } from './jobs-cluster.bench';
 import { numberArg, progress } from './bench-support';
 import { httpComparisonTable, readJson, stagesComparisonTable } from './compare';
 import { runSoakBench } from './soak.bench';
@@ -49,6 +50,15 @@ const BENCHES: Record<string, { describe: string; run: Runner }> = {
   'jobs-api': {
     describe: 'jobs API create + poll and list throughput [--duration S] [--clients N]',
     run: (args) => runJobsApiBench({ durationSeconds: numberArg(args, 'duration', 20), clients: numberArg(args, 'clients', 16) }),
+  },
+  'jobs-cluster': {
+    describe: 'jobs/s and create-to-done latency: SQLite, then Redis with 1, 2 node processes [--duration S] [--clients N] [--nodes 1,2,3]',
+    run: (args) =>
+      runJobsClusterBench({
+        durationSeconds: numberArg(args, 'duration', 15),
+        clients: numberArg(args, 'clients', 8),
+        nodeCounts: args.includes('--nodes') ? args[args.indexOf('--nodes') + 1].split(',').map(Number) : [1, 2],
+      }),
   },
   soak: {
     describe: 'mixed /infer + jobs load, latency and RSS growth [--minutes N] [--clients N]',

@@ -1,11 +1,12 @@
 // In-process FIFO queue: at most JOBS_CONCURRENCY jobs run at once. Each run gets an AbortController and a deadline
 // timer; cancel, timeout and shutdown abort the signal. The runner never writes job rows itself: it asks its
 // JobLifecycle (JobsService) to make each transition, and the lifecycle's conditional updates decide who wins.
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../common/logging/root-logger';
 import { runWithRequestContext } from '../common/request-context/request-context';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { JobTaskHandler } from './job-task-registry';
 import { JobProgress, JsonObject } from './job.types';
 
@@ -61,7 +62,11 @@ export class JobRunner {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
-  ) {}
+    @Optional() private readonly metrics?: MetricsService,
+  ) {
+    // The in-process FIFO (SQLite backend); the Redis backend replaces it with the BullMQ queue's count.
+    metrics?.setQueueDepthSource(() => this.queue.length);
+  }
 
   bind(lifecycle: JobLifecycle): void {
     this.lifecycle = lifecycle;
@@ -152,6 +157,8 @@ export class JobRunner {
       controller.abort(new JobAbortReason('timeout'));
     }, job.timeoutMs);
     this.running.set(job.id, { controller, deadline });
+    const node = this.config.jobs.nodeId;
+    this.metrics?.countNodeJob(node, 'started');
     const context = { requestId: job.requestId, path: `job:${job.id}`, legacyErrorKeys: false, startedAt: Date.now() };
     const work = runWithRequestContext(context, () =>
       Promise.resolve().then(() => job.handler.run(job.payload, {
@@ -172,11 +179,14 @@ export class JobRunner {
       const outcome = await Promise.race([settled, abandonAfterAbort(controller.signal)]);
       // Once aborted, the job's state was already decided (canceled / timeout / left for boot recovery).
       if (controller.signal.aborted || this.stopped) {
+        const reason = controller.signal.reason as JobAbortReason | undefined;
+        if (reason?.kind === 'canceled' || reason?.kind === 'timeout') this.metrics?.countNodeJob(node, reason.kind);
         if (outcome.ok === 'abandoned') this.logger.warn({ jobId: job.id }, 'job handler ignored its abort signal');
         return;
       }
       if (outcome.ok === true) await lifecycle.succeed(job.id, outcome.value);
       else if (outcome.ok === false) await lifecycle.fail(job.id, outcome.error);
+      this.metrics?.countNodeJob(node, outcome.ok === true ? 'done' : 'failed');
     } catch (error) {
       // A lifecycle write failing (e.g. database closed) must not take the queue down.
       this.logger.error({ err: error, jobId: job.id }, 'job bookkeeping failed');

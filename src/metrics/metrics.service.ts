@@ -44,7 +44,26 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly nodeJobs = new Counter({
+    name: 'bdi_jobs_node_total',
+    help: 'Job runs on this node, by node and event: started, and how each run ended (done, failed, timeout, canceled)',
+    labelNames: ['node', 'event'] as const,
+    registers: [this.registry],
+  });
+
+  private queueDepthSource: (() => number | Promise<number>) | null = null;
+
   constructor() {
+    const depth = (): (() => number | Promise<number>) | null => this.queueDepthSource;
+    const queueDepth = new Gauge({
+      name: 'bdi_jobs_queue_depth',
+      help: 'Jobs waiting to start: the in-process queue (SQLite backend) or the BullMQ queue shared by all nodes (Redis)',
+      registers: [this.registry],
+      async collect() {
+        const source = depth();
+        if (source) queueDepth.set(await Promise.resolve().then(source).catch(() => Number.NaN));
+      },
+    });
     collectDefaultMetrics({ register: this.registry, prefix: 'bdi_' });
   }
 
@@ -62,6 +81,16 @@ export class MetricsService {
 
   countJobFinished(task: string, status: string): void {
     this.jobsFinished.inc({ task, status });
+  }
+
+  /** One job run on `node` started, or ended as `event`. */
+  countNodeJob(node: string, event: 'started' | 'done' | 'failed' | 'timeout' | 'canceled'): void {
+    this.nodeJobs.inc({ node, event });
+  }
+
+  /** Where bdi_jobs_queue_depth is read at scrape time (the job backend sets it; the last one set wins). */
+  setQueueDepthSource(source: () => number | Promise<number>): void {
+    this.queueDepthSource = source;
   }
 
   /** Registers a gauge whose labelled values are read from `source` at every scrape. */

@@ -314,18 +314,23 @@ export class ModelStore implements OnModuleInit {
    */
   async ensureMmPerPx(recipeId: string, mmPerPx: number): Promise<void> {
     const file = this.recipeMetaPath(recipeId);
-    await this.locks.runExclusive(`recipe-meta:${path.relative(this.root, file)}`, async (lease) => {
+    const read = async (): Promise<{ existing: Record<string, unknown> | null; matches: boolean }> => {
       const existing = (await this.fileStats(file)) ? await this.readJson(file) : null;
       const expected = existing?.mm_per_px;
-      if (existing && typeof expected === 'number' && Number.isFinite(expected)) {
-        const tolerance = MM_TOLERANCE * Math.max(1, Math.abs(expected), Math.abs(mmPerPx));
-        if (Math.abs(expected - mmPerPx) <= tolerance) return;
-        throw new ApiError(
-          'mm_per_px_mismatch',
-          `mm_per_px mismatch for recipe '${recipeId}': expected ${pythonFloatRepr(expected)}, got ${pythonFloatRepr(mmPerPx)}`,
-          { recipe_id: recipeId, expected, got: mmPerPx },
-        );
-      }
+      if (!existing || typeof expected !== 'number' || !Number.isFinite(expected)) return { existing, matches: false };
+      const tolerance = MM_TOLERANCE * Math.max(1, Math.abs(expected), Math.abs(mmPerPx));
+      if (Math.abs(expected - mmPerPx) <= tolerance) return { existing, matches: true };
+      throw new ApiError(
+        'mm_per_px_mismatch',
+        `mm_per_px mismatch for recipe '${recipeId}': expected ${pythonFloatRepr(expected)}, got ${pythonFloatRepr(mmPerPx)}`,
+        { recipe_id: recipeId, expected, got: mmPerPx },
+      );
+    };
+    // The common case (the file exists and matches) reads without the lock: /infer never waits on it (nor on Redis).
+    if ((await read()).matches) return;
+    await this.locks.runExclusive(`recipe-meta:${path.relative(this.root, file)}`, async (lease) => {
+      const { existing, matches } = await read();
+      if (matches) return;
       const next: Record<string, unknown> = { ...(existing ?? {}) };
       next.mm_per_px = new PyFloat(mmPerPx);
       if (typeof next.created_at_utc !== 'string') next.created_at_utc = pythonUtcIso(nowMicros());

@@ -201,6 +201,31 @@ describe('jobs on Redis across three service processes', () => {
     expect(after.body.score).toBeCloseTo(againOnA.body.score as number, 6);
   });
 
+  it('ends a job failed/interrupted once its node died more often than BDI_JOBS_MAX_STALLED (never left running)', async () => {
+    nodes.push(await startNode('node-d', redis, root)); // three alive: two to kill, one to notice
+    const res = await request(nodes[0].url).post('/jobs').send({ task: 'detect-objects', imageBase64: IMG, debugSleepMs: 60_000 });
+    const jobId = res.body.jobId as string;
+    const killed: string[] = [];
+    for (let kill = 0; kill < 2; kill++) {
+      // Running on a node not killed yet (the second time: re-run after the first node's lock expired).
+      const running = await waitJob(nodes[0].url, jobId, (s) => s === 'running', 30_000).then(async (job) => {
+        while (killed.includes(job.node as string)) {
+          await sleep(100);
+          job = await waitJob(nodes[0].url, jobId, (s) => s === 'running' || terminal(s), 30_000);
+        }
+        return job;
+      });
+      expect(running.status).toBe('running');
+      const victim = nodes.find((n) => n.id === running.node)!;
+      victim.process.kill('SIGKILL');
+      killed.push(victim.id);
+      nodes = nodes.filter((n) => n !== victim);
+    }
+    // BDI_JOBS_MAX_STALLED=1: one re-run was allowed; the second death ends it.
+    const final = await waitJob(nodes[0].url, jobId, terminal, 60_000);
+    expect(final).toMatchObject({ status: 'failed', errorCode: 'interrupted' });
+  }, 180_000);
+
   function diagnostics(node: Node): Array<Record<string, unknown>> {
     const file = path.join(root, `logs-${node.id}`, 'backend_diagnostics.jsonl');
     return fs

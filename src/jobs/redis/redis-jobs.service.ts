@@ -54,7 +54,6 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
   private sweepTimer: NodeJS.Timeout | null = null;
   private readonly abortChannel: string;
   private closing = false;
-  private readonly counters = { started: 0, done: 0, failed: 0 };
 
   constructor(
     private readonly runner: JobRunner,
@@ -77,16 +76,14 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
     this.queue.on('error', () => undefined);
     this.abortChannel = `${redisPrefix}:abort`;
     runner.bind(this);
-    const node = config.jobs.nodeId;
-    metrics.value('bdi_jobs_node_started_total', `Jobs started on this node (${node})`, () => this.counters.started);
-    metrics.value('bdi_jobs_node_done_total', `Jobs finished done on this node (${node})`, () => this.counters.done);
-    metrics.value('bdi_jobs_node_failed_total', `Jobs finished failed on this node (${node})`, () => this.counters.failed);
-    metrics.value('bdi_jobs_queue_depth', 'Jobs waiting in the BullMQ queue (all nodes)', () => this.queueDepth);
+    // Waiting in BullMQ, shared by every node (per-node run counters: bdi_jobs_node_total, counted by the JobRunner).
+    metrics.setQueueDepthSource(() => this.queue.getWaitingCount());
   }
 
-  private queueDepth = 0;
+  private queueClient: { status: string } | null = null;
 
   async onApplicationBootstrap(): Promise<void> {
+    void this.queue.client.then((c) => (this.queueClient = c)).catch(() => undefined);
     this.registry.assertComplete();
     await this.subscriber.subscribe(this.abortChannel);
     this.subscriber.on('message', (channel: string, jobId: string) => {
@@ -120,9 +117,10 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.runner.stop();
     // Closing while BullMQ is still connecting would make its connection emit an unhandled 'Connection is closed'.
-    await Promise.all([this.queue.waitUntilReady(), this.worker?.waitUntilReady()].map((p) => p?.catch(() => undefined)));
-    await this.worker?.close().catch(() => undefined);
-    await this.queue.close().catch(() => undefined);
+    // Bounded: while Redis is down they never become ready, and the node must still shut down.
+    await bounded(Promise.all([this.queue.waitUntilReady(), this.worker?.waitUntilReady()]), 2000);
+    if (!(await bounded(this.worker?.close() ?? Promise.resolve(), 5000))) await bounded(this.worker?.close(true) ?? Promise.resolve(), 1000);
+    await bounded(this.queue.close(), 5000);
     for (const c of [this.subscriber, this.client]) c.disconnect();
   }
 
@@ -219,14 +217,14 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
   }
 
   jobsConnected(): boolean {
-    return this.client.status === 'ready';
+    // The queue's own connection too: after a Redis restart it can come back a moment after ours.
+    return this.client.status === 'ready' && (this.queueClient === null || this.queueClient.status === 'ready');
   }
 
   async jobsHealth(): Promise<JobsHealth> {
     const base = { backend: 'redis' as const, connection: this.jobsConnected() ? ('up' as const) : ('down' as const), node: this.config.jobs.nodeId };
     try {
       const countsByStatus = await this.store.countsByStatus();
-      this.queueDepth = await this.queue.getWaitingCount().catch(() => this.queueDepth);
       return {
         ...base,
         jobsInMemory: Object.values(countsByStatus).reduce((sum, n) => sum + n, 0),
@@ -254,15 +252,11 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
       await this.fail(jobId, new ApiError('unsupported_task', undefined, { task: job.task }));
       return null;
     }
-    this.counters.started += 1;
     return { id: job.id, requestId: job.requestId, handler, payload: job.payload, timeoutMs: handler.timeoutSeconds(this.config) * 1000 };
   }
 
   async succeed(jobId: string, result: JsonObject): Promise<void> {
-    if (await this.store.complete(jobId, ['running'], { status: 'done', finishedAt: this.clock.now(), result })) {
-      this.counters.done += 1;
-      await this.finished(jobId);
-    }
+    if (await this.store.complete(jobId, ['running'], { status: 'done', finishedAt: this.clock.now(), result })) await this.finished(jobId);
     await this.sweep();
   }
 
@@ -275,10 +269,7 @@ export class RedisJobsService implements JobsApi, JobLifecycle, JobsHealthSource
       error: failure.message,
       errorCode: failure.code,
     });
-    if (changed) {
-      this.counters.failed += 1;
-      await this.finished(jobId);
-    }
+    if (changed) await this.finished(jobId);
     await this.sweep();
   }
 
@@ -376,6 +367,18 @@ function redisOptions(url: string): RedisOptions {
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
     ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
   };
+}
+
+/** Waits for `work` at most `ms`; true when it settled in time (its errors are swallowed: used at shutdown). */
+async function bounded(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  const result = await Promise.race([settled, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]);
+  clearTimeout(timer);
+  return result;
 }
 
 function throwNotFound(jobId: string): never {
