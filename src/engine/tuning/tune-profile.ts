@@ -18,13 +18,13 @@ import { synthesizeDefect, type SyntheticDefectKind } from './synthetic-defects'
 
 export interface TuningOptions {
   seed: number;
-  /** OK images held out for scoring candidates (default: 20 % of the images, 2..12). */
+  /** OK images held out for scoring candidates (default: 20 % of the images, 2..16). */
   heldOut?: number;
   /** Synthetic defects per held-out image (default 2). */
   defectsPerImage?: number;
   /** OK images whose patches form the tuning memory (default 24). */
   memoryImages?: number;
-  /** Rows of the tuning memory (random subsample, default 2048: the kNN of every candidate dominates tuning time). */
+  /** Rows of the tuning memory (random subsample, default 4096; the kNN of every candidate dominates tuning time). */
   memoryRows?: number;
 }
 
@@ -100,7 +100,7 @@ export async function tuneProfile(
   if (images.length < MIN_TUNING_IMAGES) return empty(`${images.length} OK images; tuning needs at least ${MIN_TUNING_IMAGES}`);
   const rng = createPrng(options.seed ^ 0x5eed7);
   const order = shuffled(images.length, rng);
-  const heldOut = options.heldOut ?? Math.max(2, Math.min(12, Math.round(images.length * 0.2)));
+  const heldOut = options.heldOut ?? Math.max(2, Math.min(16, Math.round(images.length * 0.2)));
   const memoryCount = Math.min(options.memoryImages ?? 24, images.length - heldOut);
   // Undecodable images are the fit's to report (it names every one); tuning just does without them.
   const decoded: RgbImage[] = [];
@@ -140,7 +140,7 @@ export async function tuneProfile(
     for (const image of clean) set.clean.push(await raw(image, null));
     for (const defect of defects) set.defects.push(await raw(defect.image, defect.mask));
     const total = set.memory.reduce((sum, m) => sum + m.features.length / backbone.info.dim, 0);
-    set.rows = sampleRows(total, options.memoryRows ?? 2048, rng);
+    set.rows = sampleRows(total, options.memoryRows ?? 4096, rng);
     sets.push(set);
   }
 
