@@ -207,6 +207,30 @@ describeWithBrowser('jobs monitor for inspection work', () => {
     );
   }
 
+  /**
+   * A crop corner outside the ROI circle where nothing but the input (or the background) is drawn: not crossed by a
+   * region box's outline and clear of the box label drawn at the box's top. (A region may span the whole crop.)
+   */
+  async function quietCorner(jobId: string): Promise<[number, number]> {
+    const { body } = await server.api<{ regions?: Array<{ bbox: [number, number, number, number] }> }>('GET', `/jobs/${jobId}/result`);
+    const boxes = body.regions ?? [];
+    const corners: Array<[number, number]> = [[0, 63], [63, 63], [0, 0], [63, 0]];
+    const free = corners.find(([x, y]) =>
+      boxes.every(({ bbox: [bx, by, bw, bh] }) => {
+        // Boxes are outlines a fraction of a pixel wide at this zoom, drawn just inside the box; canvasPixel reads a
+        // pixel's centre, which an edge only covers when it lies strictly within half a pixel of it.
+        const crossesEdge = (px: number, edge: number): boolean => Math.abs(edge - (px + 0.5)) < 0.5;
+        const withinX = x >= bx - 1 && x <= bx + bw;
+        const withinY = y >= by - 1 && y <= by + bh;
+        const onEdge = (withinY && (crossesEdge(x, bx) || crossesEdge(x, bx + bw))) || (withinX && (crossesEdge(y, by) || crossesEdge(y, by + bh)));
+        const inLabel = y >= by - 8 && y <= by + 8;
+        return !onEdge && !inLabel;
+      }),
+    );
+    if (!free) throw new Error(`no crop corner clear of the region boxes ${JSON.stringify(boxes)}`);
+    return free;
+  }
+
   async function openResult(jobId: string): Promise<void> {
     await openMonitor();
     await row(page, jobId).locator('button.backend-job-action', { hasText: 'Open result' }).click();
@@ -218,7 +242,8 @@ describeWithBrowser('jobs monitor for inspection work', () => {
     await openResult(jobId);
     expect(await page.textContent('#ai-backend-result-image-note')).toBe('Input image: stored job request (from the job API) (PNG, plain base64).');
     // Outside the ROI circle the heatmap is transparent: the input image itself (the disc fixture's background, 20).
-    expect(await canvasPixel(0, 0)).toEqual([20, 20, 20, 255]);
+    const [cx, cy] = await quietCorner(jobId);
+    expect(await canvasPixel(cx, cy)).toEqual([20, 20, 20, 255]);
     // The scratch crosses the centre (250 in the crop): heat-coloured under the overlay, the crop itself without it.
     const overlaid = await canvasPixel(32, 32);
     await page.uncheck('#ai-backend-result-show-overlay');
@@ -254,7 +279,8 @@ describeWithBrowser('jobs monitor for inspection work', () => {
     await openResult(jobId);
     const note = (await page.textContent('#ai-backend-result-image-note')) ?? '';
     expect(note).toMatch(new RegExp(`^No stored request for this job \\(GET /jobs/${jobId}/request: .*404.*\\) — overlay drawn without the input image\\.$`));
-    expect(await canvasPixel(0, 0)).toEqual([11, 18, 32, 255]); // the canvas background, not the input image
+    const [cx, cy] = await quietCorner(jobId);
+    expect(await canvasPixel(cx, cy)).toEqual([11, 18, 32, 255]); // the canvas background, not the input image
     // A per-image map (the GUI's default scale) is drawn converted to the absolute scale, and the legend says so.
     const short = (value: number) => String(Number(value.toPrecision(4)));
     expect(await page.textContent('#ai-backend-result-legend-text')).toBe(

@@ -41,7 +41,12 @@ describe('inspection storage', () => {
     const base = baseName('Master', 'Pattern');
     // The original's flat layout: <legacy(role)>_<legacy(roi)>{.npz,_index.faiss,_calib.json} at the root.
     const memory = decodeMemoryNpz(fs.readFileSync(path.join(modelDir, `${base}.npz`)), 'x');
-    fs.writeFileSync(path.join(t.modelsDir, 'Legacy_Roi_1.npz'), encodeMemoryNpz({ ...memory, metadata: { coreset_rate: 0.1, applied_rate: 0.1 } }));
+    // The rows come from this service's fit, so they keep its detector profile (position channels included); the
+    // layout and the calib's Python floats are what this test is about.
+    fs.writeFileSync(
+      path.join(t.modelsDir, 'Legacy_Roi_1.npz'),
+      encodeMemoryNpz({ ...memory, metadata: { detector_profile: memory.metadata.detector_profile, coreset_rate: 0.1, applied_rate: 0.1 } }),
+    );
     fs.copyFileSync(path.join(modelDir, `${base}_index.faiss`), path.join(t.modelsDir, 'Legacy_Roi_1_index.faiss'));
     fs.writeFileSync(
       path.join(t.modelsDir, 'Legacy_Roi_1_calib.json'),
