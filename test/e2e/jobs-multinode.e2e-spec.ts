@@ -169,9 +169,14 @@ describe('jobs on Redis across three service processes', () => {
     const [a, b] = nodes;
     const [onA, onB] = await Promise.all([fitRequest(a.url), fitRequest(b.url)]);
     expect([onA.status, onB.status]).toEqual([200, 200]);
-    // Each node logs when it got the lock and when its model was written (before it lets the lock go).
+    // Each node logs when it got the lock and when its model was written (before it lets the lock go). Diagnostics
+    // lines are written once per event-loop turn, so the last ones may land just after the response: wait for them.
+    const lockEvents = (node: Node) => diagnostics(node).filter((e) => e.event === 'fit_ok.lock_acquired' || e.event === 'fit_ok.lock_releasing');
+    for (let i = 0; i < 100 && [a, b].some((node) => !lockEvents(node).some((e) => e.event === 'fit_ok.lock_releasing')); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const spans = [a, b].map((node) => {
-      const events = diagnostics(node).filter((e) => e.event === 'fit_ok.lock_acquired' || e.event === 'fit_ok.lock_releasing');
+      const events = lockEvents(node);
       const acquired = events.filter((e) => e.event === 'fit_ok.lock_acquired').pop()!;
       const released = events.filter((e) => e.event === 'fit_ok.lock_releasing').pop()!;
       expect(acquired.node).toBe(node.id);
