@@ -1,6 +1,7 @@
 // Shared pieces of the HTTP benchmarks: synthetic disc crops, an in-process app on 127.0.0.1, a seeded model,
 // latency summaries and stderr progress. Results go to stdout as JSON; progress never does.
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
@@ -38,6 +39,18 @@ export function round(value: number, digits = 2): number {
 
 export function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
+}
+
+/** A loopback TCP port free at the time of the call (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,10 +5,9 @@
 // --cpu-prof, whole server life, written at exit; the load phases dominate it) and reports its top self times.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { discPng, inferForm, latencyStats, type LatencyStats, type LoadPhase, loadPhase, progress, round, seedModel, sleep } from './bench-support';
+import { discPng, freePort, inferForm, latencyStats, type LatencyStats, type LoadPhase, loadPhase, progress, round, seedModel, sleep } from './bench-support';
 
 const ROI = 448;
 
@@ -39,17 +38,6 @@ export interface HttpBenchResult {
   scaling: number;
   /** Top self-time entries of the server's main thread, when profiled. */
   mainThreadProfile?: Array<{ function: string; url: string; selfMs: number; share: number }>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitReady(base: string, child: ChildProcess, timeoutMs: number): Promise<void> {

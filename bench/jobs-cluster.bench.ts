@@ -4,10 +4,10 @@
 // on the nodes and poll them to done. Run: `npm run bench -- jobs-cluster [--duration S] [--clients N] [--nodes 1,2]`.
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { freePort } from './bench-support';
 
 interface Row {
   backend: 'sqlite' | 'redis';
@@ -21,17 +21,6 @@ interface Row {
 
 const ENTRY = path.join(__dirname, '..', 'src', 'main.js');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitReady(url: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 180_000;

@@ -3,28 +3,17 @@
 // infers), every listed sample is complete, and the startup sweep removed the temp files of interrupted writes.
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import request from 'supertest';
 import { baseName, discPng } from './support/inspection-fixtures';
 import { sleep } from './support/jobs-client';
+import { freePort } from './support/redis-server';
 import { fitRequest, inferRequest, SEED_RECIPE, SEED_ROI, SEED_ROLE, seedFittedModel, uploadSamples } from './support/model-seed';
 
 const MAIN = path.join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 const TEMP_NAME = /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Service {
   child: ChildProcess;

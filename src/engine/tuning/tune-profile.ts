@@ -229,7 +229,7 @@ function scoreCandidate(
     const rows = normaliseFeatures(image.features.slice(), rawDim, blocks, profile.features);
     return position ? appendPosition(rows, image.gridH, image.gridW, rawDim, position) : rows;
   };
-  const all = concatRows(set.memory.map(normalised), dim);
+  const all = concatRows(set.memory.map(normalised));
   const bank = new Float32Array(set.rows.length * dim);
   set.rows.forEach((row, i) => bank.set(all.subarray(row * dim, (row + 1) * dim), i * dim));
   const index = buildFlatIndex(bank, dim);
@@ -307,14 +307,14 @@ export function learnNoiseFloors(okImages: readonly Float32Array[], dim: number,
   });
 }
 
-function concatRows(parts: Float32Array[], dim: number): Float32Array {
+function concatRows(parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((sum, p) => sum + p.length, 0));
   let offset = 0;
   for (const part of parts) {
     out.set(part, offset);
     offset += part.length;
   }
-  return out.length % dim === 0 ? out : out.subarray(0, out.length - (out.length % dim));
+  return out;
 }
 
 /** Fisher–Yates permutation of 0..n-1. */
