@@ -65,4 +65,16 @@ describe('tuneProfile', () => {
     expect(profile).toEqual({ input: { mode: 'aspect', side: 224 }, features: baseline.features, position: 1 });
     expect(report).toMatchObject({ tuned: false, reason: `${MIN_TUNING_IMAGES - 1} decodable OK images; tuning needs at least ${MIN_TUNING_IMAGES}` });
   });
+
+  it('leaves crops too small for a synthetic defect out of tuning instead of failing the fit', async () => {
+    const baseline = await ctx.baselineProfile();
+    const tiny = await sharp({ create: { width: 6, height: 40, channels: 3, background: '#808080' } }).png().toBuffer();
+    const mixed = [...images.slice(0, MIN_TUNING_IMAGES - 1), ...Array.from({ length: 3 }, () => new Uint8Array(tiny))];
+    const { profile, report } = await tuneProfile(mixed, baseline, ctx, { seed: 7 });
+    expect(profile).toEqual(await ctx.defaultFitProfile());
+    expect(report).toMatchObject({
+      tuned: false,
+      reason: `${MIN_TUNING_IMAGES - 1} decodable OK images (3 under 8×8 px left out); tuning needs at least ${MIN_TUNING_IMAGES}`,
+    });
+  });
 });

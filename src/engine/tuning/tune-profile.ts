@@ -14,7 +14,7 @@ import { createPrng, type Prng } from '../seeded-prng';
 import type { RgbImage } from '../types';
 import type { WorkerContext } from '../worker-context';
 import { maskCoverage, rankAuroc } from './separation';
-import { synthesizeDefect, type SyntheticDefectKind } from './synthetic-defects';
+import { SYNTHETIC_MIN_SIDE, synthesizeDefect, type SyntheticDefectKind } from './synthetic-defects';
 
 export interface TuningOptions {
   seed: number;
@@ -102,18 +102,26 @@ export async function tuneProfile(
   const order = shuffled(images.length, rng);
   const heldOut = options.heldOut ?? Math.max(2, Math.min(16, Math.round(images.length * 0.2)));
   const memoryCount = Math.min(options.memoryImages ?? 24, images.length - heldOut);
-  // Undecodable images are the fit's to report (it names every one); tuning just does without them.
+  // Undecodable images are the fit's to report (it names every one); tuning just does without them, and without
+  // crops too small to paste a synthetic defect into (the fit itself accepts them).
   const decoded: RgbImage[] = [];
+  let tooSmall = 0;
   for (const i of order) {
     if (decoded.length === heldOut + memoryCount) break;
     checkAbort(abortFlag);
+    let image: RgbImage;
     try {
-      decoded.push(await decodeImage(images[i], { limitInputPixels: ctx.config.limitInputPixels }));
+      image = await decodeImage(images[i], { limitInputPixels: ctx.config.limitInputPixels });
     } catch {
       continue;
     }
+    if (image.width < SYNTHETIC_MIN_SIDE || image.height < SYNTHETIC_MIN_SIDE) tooSmall++;
+    else decoded.push(image);
   }
-  if (decoded.length < MIN_TUNING_IMAGES) return empty(`${decoded.length} decodable OK images; tuning needs at least ${MIN_TUNING_IMAGES}`);
+  if (decoded.length < MIN_TUNING_IMAGES) {
+    const small = tooSmall > 0 ? ` (${tooSmall} under ${SYNTHETIC_MIN_SIDE}×${SYNTHETIC_MIN_SIDE} px left out)` : '';
+    return empty(`${decoded.length} decodable OK images${small}; tuning needs at least ${MIN_TUNING_IMAGES}`);
+  }
   const clean = decoded.slice(0, Math.min(heldOut, decoded.length - 2));
   const memory = decoded.slice(clean.length);
   const defects = clean.flatMap((image, i) =>
