@@ -43,6 +43,9 @@ export async function createApp(
   app.useLogger(quietBootLogger(app.get(Logger)));
   app.set('trust proxy', false);
   app.disable('x-powered-by');
+  // No weak ETag (a SHA-1 over every JSON body, /infer's heatmap included) on API responses: the original sent none,
+  // and the routes that do offer one (dataset files, static files) set their own.
+  app.set('etag', false);
   const logger = app.get<PinoInstance>(ROOT_LOGGER);
 
   app.use(requestContextMiddleware);

@@ -3,6 +3,7 @@
 import sharp from 'sharp';
 import { decodeBmp, isBmp } from './bmp';
 import { ImageDecodeError } from './engine-error';
+import { pngHeader } from './png-header';
 import type { RgbImage } from './types';
 
 export const DEFAULT_LIMIT_INPUT_PIXELS = 100_000_000;
@@ -18,7 +19,11 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   if (isBmp(bytes)) return decodeBmp(bytes, limit);
   const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
-    const meta = await sharp(input, { limitInputPixels: limit }).metadata();
+    // A PNG's size and bit depth are in its first 33 bytes: one sharp pipeline instead of a metadata pass and a decode.
+    const png = pngHeader(bytes);
+    // Over the limit: the answer sharp's metadata pass gave (its pixel-limit error, mapped below).
+    if (png && png.width * png.height > limit) throw pixelLimitExceeded(limit);
+    const meta = png ? { width: png.width, height: png.height, depth: png.bitDepth === 16 ? 'ushort' : 'uchar' } : await sharp(input, { limitInputPixels: limit }).metadata();
     if (meta.width !== undefined && meta.height !== undefined && meta.width * meta.height > limit) {
       throw tooLarge(meta.width, meta.height, limit);
     }
@@ -37,9 +42,13 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   } catch (err) {
     if (err instanceof ImageDecodeError) throw err;
     const message = err instanceof Error ? err.message : String(err);
-    if (/pixel limit/i.test(message)) throw new ImageDecodeError('image_too_large', `Image exceeds the decoded pixel limit of ${limit}`, { limitInputPixels: limit });
+    if (/pixel limit/i.test(message)) throw pixelLimitExceeded(limit);
     throw new ImageDecodeError('invalid_image', `Image could not be decoded: ${message}`);
   }
+}
+
+function pixelLimitExceeded(limit: number): ImageDecodeError {
+  return new ImageDecodeError('image_too_large', `Image exceeds the decoded pixel limit of ${limit}`, { limitInputPixels: limit });
 }
 
 function tooLarge(width: number, height: number, limit: number): ImageDecodeError {

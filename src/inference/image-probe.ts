@@ -2,21 +2,7 @@
 import sharp from 'sharp';
 import { ApiError } from '../common/errors/api-error';
 import { isBmp } from '../engine/bmp';
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-/**
- * Width and height from a PNG's IHDR (signature, length 13, "IHDR" at 12): a few bytes read in place, no copy
- * and no sharp pipeline on the main thread for the common upload; null when the bytes are not such a PNG (sharp
- * decides). The worker decodes the whole image anyway and reports a corrupt body as invalid_image.
- */
-function pngSize(view: Buffer): { width: number; height: number } | null {
-  if (view.length < 33 || !view.subarray(0, 8).equals(PNG_SIGNATURE)) return null;
-  if (view.readUInt32BE(8) !== 13 || view.toString('latin1', 12, 16) !== 'IHDR') return null;
-  const width = view.readUInt32BE(16);
-  const height = view.readUInt32BE(20);
-  return width > 0 && height > 0 ? { width, height } : null;
-}
+import { pngHeader } from '../engine/png-header';
 
 /**
  * Header-level check so an undecodable upload fails as the original did: before the model checks. An image whose
@@ -28,7 +14,12 @@ export async function probeImage(bytes: Uint8Array, maxPixels: number): Promise<
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (isBmp(bytes)) {
     size = bytes.length >= 26 ? { width: Math.abs(view.readInt32LE(18)), height: Math.abs(view.readInt32LE(22)) } : { width: 0, height: 0 };
-  } else if ((size = pngSize(view)) === null) {
+  } else {
+    const png = pngHeader(bytes);
+    size = png && { width: png.width, height: png.height };
+  }
+  if (size === null) {
+    // Not a PNG: sharp reads the header (a PNG's size is read in place, no sharp pipeline on the main thread).
     try {
       const meta = await sharp(view).metadata();
       if (!meta.width || !meta.height) throw new Error('no size');

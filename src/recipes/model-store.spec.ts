@@ -68,6 +68,53 @@ describe('ModelStore', () => {
     await expect(store.readJson(file)).rejects.toMatchObject({ code: 'file_not_found' });
   });
 
+  describe('repeated resolution (one lstat while the file is unchanged)', () => {
+    const npz = (bytes: number[]) => ({ indexBytes: null, npzBytes: new Uint8Array(bytes) });
+
+    it('sees a refit written by another process', async () => {
+      await store.writeModel(ref, npz([1]));
+      expect((await store.resolveArtifact(ref, 'memory')).stats?.size).toBe(1);
+      await storeAt(root).writeModel(ref, npz([1, 2, 3]));
+      const resolved = await store.resolveArtifact(ref, 'memory');
+      expect(resolved.path).toBe(store.artifactPath(ref, 'memory'));
+      expect(resolved.stats?.size).toBe(3);
+    });
+
+    it('falls back once the own artifact is deleted by another process', async () => {
+      const defaults = path.join(root, 'recipes', 'default', 'Pattern', `${base}.npz`);
+      touch(defaults);
+      await store.writeModel(ref, npz([1]));
+      expect((await store.resolveArtifact(ref, 'memory')).source).toBe('recipe');
+      fs.rmSync(store.artifactPath(ref, 'memory'));
+      const resolved = await store.resolveArtifact(ref, 'memory');
+      expect(resolved).toMatchObject({ path: defaults, source: 'default_recipe' });
+      fs.rmSync(defaults);
+      expect((await store.resolveArtifact(ref, 'memory')).path).toBeNull();
+    });
+
+    it('refuses a model folder replaced by a symlink to another folder after a resolution', async () => {
+      await store.writeModel(ref, npz([1]));
+      await store.resolveArtifact(ref, 'memory');
+      const dir = path.dirname(store.artifactPath(ref, 'memory'));
+      const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'bdi-elsewhere-'));
+      try {
+        fs.copyFileSync(store.artifactPath(ref, 'memory'), path.join(elsewhere, path.basename(store.artifactPath(ref, 'memory'))));
+        fs.rmSync(dir, { recursive: true });
+        fs.symlinkSync(elsewhere, dir);
+        await expect(store.resolveArtifact(ref, 'memory')).rejects.toMatchObject({ code: 'unsafe_path' });
+      } finally {
+        fs.rmSync(elsewhere, { recursive: true, force: true });
+      }
+    });
+
+    it('reads a recipe meta changed in place by another process', async () => {
+      await store.ensureMmPerPx('r5', 0.2);
+      fs.writeFileSync(store.recipeMetaPath('r5'), '{"mm_per_px": 0.3}');
+      await expect(store.ensureMmPerPx('r5', 0.2)).rejects.toMatchObject({ code: 'mm_per_px_mismatch' });
+      await expect(store.ensureMmPerPx('r5', 0.3)).resolves.toBeUndefined();
+    });
+  });
+
   it('does not look at other recipes for the default recipe', async () => {
     touch(path.join(root, 'recipes', 'Default', 'Pattern', `${base}.npz`));
     const resolved = await store.resolveArtifact({ ...ref, recipeId: 'default' }, 'memory');

@@ -85,6 +85,12 @@ function nowMicros(): number {
 }
 
 const JSON_TEXT_CACHE_MAX = 512;
+const VERIFIED_FILES_MAX = 4096;
+
+/** What identifies one version of a file: atomic writes replace the inode, in-place writes move mtime/ctime. */
+function fileIdentity(stats: fs.Stats): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+}
 
 @Injectable()
 export class ModelStore implements OnModuleInit {
@@ -94,6 +100,8 @@ export class ModelStore implements OnModuleInit {
   private lastSampleMicros = 0;
   /** Small JSON files (calib, recipe meta) read on every /infer: text kept per path with the file's identity. */
   private readonly jsonTexts = new Map<string, { identity: string; text: string }>();
+  /** Regular files whose every path component lstatChain checked, with the identity seen then (verifiedFileStats). */
+  private readonly verifiedFiles = new Map<string, string>();
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -148,7 +156,11 @@ export class ModelStore implements OnModuleInit {
   /** Each artifact is resolved on its own: recipe → case-insensitive recipe dir → default → flat legacy → dir legacy. */
   async resolveArtifact(ref: ModelRef, kind: ArtifactKind): Promise<ResolvedArtifact> {
     const expectedPath = this.artifactPath(ref, kind);
-    const candidates: Array<{ path: string; source: ModelSource }> = [{ path: expectedPath, source: 'recipe' }];
+    // The recipe's own file first: when it exists (every fitted model) no fallback is looked at, and the
+    // case-insensitive recipe scan (a readdir) is skipped.
+    const ownStats = await this.fileStats(expectedPath);
+    if (ownStats) return { kind, expectedPath, path: expectedPath, source: 'recipe', stats: ownStats, probed: [{ path: expectedPath, exists: true }] };
+    const candidates: Array<{ path: string; source: ModelSource }> = [];
     const fileName = `${baseName(ref.roleId, ref.roiId)}${SUFFIX[kind]}`;
     const mk = sanitizeModelKey(ref.modelKey);
     if (ref.recipeId !== DEFAULT_RECIPE) {
@@ -160,7 +172,7 @@ export class ModelStore implements OnModuleInit {
     const roi = legacySanitize(ref.roiId);
     candidates.push({ path: path.join(this.root, `${role}_${roi}${SUFFIX[kind]}`), source: 'legacy_layout' });
     candidates.push({ path: path.join(this.root, role, roi, LEGACY_DIR_FILE[kind]), source: 'legacy_layout' });
-    const probed: ResolvedArtifact['probed'] = [];
+    const probed: ResolvedArtifact['probed'] = [{ path: expectedPath, exists: false }];
     for (const candidate of candidates) {
       const stats = await this.fileStats(candidate.path);
       probed.push({ path: candidate.path, exists: stats !== null });
@@ -226,7 +238,7 @@ export class ModelStore implements OnModuleInit {
 
   /** Stats of a regular file, null if absent; any symlink on the way (below the root) → unsafe_path. */
   async fileStats(file: string): Promise<FileStats | null> {
-    const stats = await this.lstatChain(file);
+    const stats = await this.verifiedFileStats(file);
     if (!stats || !stats.isFile()) return null;
     return { size: stats.size, mtimeMs: stats.mtimeMs, mtimeUtc: utcIsoFromMs(stats.mtimeMs) };
   }
@@ -258,9 +270,9 @@ export class ModelStore implements OnModuleInit {
    * not the parsed object, is kept: callers get their own object.
    */
   private async readJsonText(file: string): Promise<string> {
-    const stats = await this.lstatChain(file);
+    const stats = await this.verifiedFileStats(file);
     if (!stats || !stats.isFile()) throw new ApiError('file_not_found', undefined, { path: path.basename(file) });
-    const identity = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
+    const identity = fileIdentity(stats);
     const cached = this.jsonTexts.get(file);
     if (cached && cached.identity === identity) return cached.text;
     const text = (await fsp.readFile(file)).toString('utf8');
@@ -273,11 +285,13 @@ export class ModelStore implements OnModuleInit {
 
   async writeJson(file: string, value: unknown): Promise<void> {
     await this.ensureDirectory(path.dirname(file));
+    this.verifiedFiles.delete(file);
     await writeFileAtomic(file, `${pythonJsonDumps(value)}`);
   }
 
   async writeBytes(file: string, bytes: Uint8Array): Promise<void> {
     await this.ensureDirectory(path.dirname(file));
+    this.verifiedFiles.delete(file);
     await writeFileAtomic(file, bytes);
   }
 
@@ -392,6 +406,8 @@ export class ModelStore implements OnModuleInit {
     const file = this.sampleFilePath(base, label, fileName);
     const metaFile = this.sampleMetaPath(base, label, fileName);
     let deleted = false;
+    this.verifiedFiles.delete(file);
+    this.verifiedFiles.delete(metaFile);
     if (await this.fileStats(file)) {
       await fsp.rm(file, { force: true });
       deleted = true;
@@ -408,6 +424,7 @@ export class ModelStore implements OnModuleInit {
     let cleared = 0;
     for (const entry of await fsp.readdir(dir, { withFileTypes: true })) {
       if (!entry.isFile()) continue;
+      this.verifiedFiles.delete(path.join(dir, entry.name));
       await fsp.rm(path.join(dir, entry.name), { force: true });
       cleared++;
     }
@@ -423,6 +440,32 @@ export class ModelStore implements OnModuleInit {
     while (fs.existsSync(path.join(dir, `${sampleStem(micros)}${ext}`))) micros++;
     this.lastSampleMicros = micros;
     return micros;
+  }
+
+  /**
+   * lstatChain for a file probed on every /infer (recipe meta, memory, index, calib), at the cost of one lstat while
+   * the file keeps the identity it had when its whole chain was last checked. Another process's refit or removal
+   * changes the identity (atomic writes rename a new inode in) or makes the lstat fail, and the full chain runs
+   * again; a component swapped for a symlink leads the lstat to another inode, which the full chain then refuses.
+   */
+  private async verifiedFileStats(file: string): Promise<fs.Stats | null> {
+    const known = this.verifiedFiles.get(file);
+    if (known !== undefined) {
+      let stats: fs.Stats | undefined;
+      try {
+        stats = fs.lstatSync(file, { throwIfNoEntry: false });
+      } catch {
+        stats = undefined; // ENOTDIR and the like: the chain below says what it is
+      }
+      if (stats?.isFile() && fileIdentity(stats) === known) return stats;
+      this.verifiedFiles.delete(file);
+    }
+    const stats = await this.lstatChain(file);
+    if (stats?.isFile()) {
+      if (this.verifiedFiles.size >= VERIFIED_FILES_MAX) this.verifiedFiles.clear();
+      this.verifiedFiles.set(file, fileIdentity(stats));
+    }
+    return stats;
   }
 
   /** mkdir -p that refuses to create anything through a symlink. */

@@ -211,6 +211,12 @@ describe('foundation: error contract, request ids, health, CORS, OpenAPI', () =>
     });
   });
 
+  it('sends no ETag on JSON responses (the original sent none)', async () => {
+    const res = await request(t.server).get('/health');
+    expect(res.status).toBe(200);
+    expect(res.headers.etag).toBeUndefined();
+  });
+
   describe('diagnostics JSONL', () => {
     it('writes an http event per request with its request id', async () => {
       await request(t.server).get('/health').set('X-Request-Id', 'diag-probe-1');
