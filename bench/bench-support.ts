@@ -128,13 +128,15 @@ export async function seedModel(base: string, size: number, okCount: number): Pr
   await expectOk(await fetch(`${base}/calibrate_ng`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(calib) }), 'calibrate_ng');
 }
 
-export function inferForm(png: Buffer, size: number): FormData {
+/** `includeHeatmap`: ask for the heatmap whatever the decision (the issue-15 latency target includes it). */
+export function inferForm(png: Buffer, size: number, includeHeatmap = false): FormData {
   const form = new FormData();
   form.append('recipe_id', BENCH_MODEL.recipe);
   form.append('role_id', BENCH_MODEL.role);
   form.append('roi_id', BENCH_MODEL.roi);
   form.append('mm_per_px', '0.2');
   form.append('shape', circleShape(size));
+  if (includeHeatmap) form.append('include_heatmap', 'true');
   form.append('image', new Blob([png], { type: 'image/png' }), 'roi.png');
   return form;
 }

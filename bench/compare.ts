@@ -18,6 +18,7 @@ const HEAD = ['| | before | after | change |', '|---|---|---|---|'];
 export function httpComparisonTable(before: HttpBenchResult, after: HttpBenchResult): string {
   const rps = (r: HttpBenchResult, clients: number) => r.concurrency.find((c) => c.clients === clients)?.requestsPerSecond;
   const p50 = (r: HttpBenchResult, clients: number) => r.concurrency.find((c) => c.clients === clients)?.latency.p50Ms;
+  const cpu = (r: HttpBenchResult, clients: number) => r.concurrency.find((c) => c.clients === clients)?.serverCpu;
   const lines = [
     ...HEAD,
     row('first request', before.firstRequestMs, after.firstRequestMs, ' ms'),
@@ -26,7 +27,9 @@ export function httpComparisonTable(before: HttpBenchResult, after: HttpBenchRes
     ...[1, 2, 4, 8].map((c) => row(`req/s, ${c} client${c > 1 ? 's' : ''}`, rps(before, c), rps(after, c), '')),
     ...[1, 8].map((c) => row(`p50, ${c} client${c > 1 ? 's' : ''}`, p50(before, c), p50(after, c), ' ms')),
     row('scaling (8 ÷ 1 clients)', before.scaling, after.scaling, '×'),
-    `load average before ${before.loadAverage.join(' / ')}, after ${after.loadAverage.join(' / ')}; env after ${JSON.stringify(after.env)}`,
+    ...[1, 8].map((c) => row(`server main-thread CPU per request, ${c} client${c > 1 ? 's' : ''}`, cpu(before, c)?.mainThreadMsPerRequest, cpu(after, c)?.mainThreadMsPerRequest, ' ms')),
+    ...[1, 8].map((c) => row(`server process CPU per request, ${c} client${c > 1 ? 's' : ''}`, cpu(before, c)?.processMsPerRequest, cpu(after, c)?.processMsPerRequest, ' ms')),
+    `load average before ${before.loadAverage.join(' / ')}, after ${after.loadAverage.join(' / ')}; heatmap requested before ${before.heatmap ?? false}, after ${after.heatmap ?? false}; env after ${JSON.stringify(after.env)}`,
   ];
   return lines.join('\n');
 }

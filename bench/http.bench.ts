@@ -1,9 +1,11 @@
 // HTTP /infer as a client sees it: the real server (dist/src/main.js) in its own process, so the bench's client
 // does not share the server's main thread; one 448×448 ROI with the circle shape, heatmap and regions included.
 // Reports first-request latency (the first /infer after /health/ready), sequential p50/p99, req/s with 1/2/4/8
-// clients and the scaling ratio (8 clients ÷ 1). `--cpu-prof DIR` profiles the server's main thread (V8
+// clients and the scaling ratio (8 clients ÷ 1), and (Linux) the server's CPU time per request: its main thread's and
+// the whole process's, which the machine's other load does not inflate the way it does wall times. The request asks
+// for the heatmap (`--no-heatmap`: only with an NG decision, as the GUI's default). `--cpu-prof DIR` profiles the server's main thread (V8
 // --cpu-prof, whole server life, written at exit; the load phases dominate it) and reports its top self times.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -20,7 +22,17 @@ export interface HttpBenchOptions {
   cpuProfDir?: string;
   /** Extra server environment (BDI_BATCH_MAX, ...). */
   env?: Record<string, string>;
+  /** include_heatmap=true on every request (default). */
+  heatmap?: boolean;
 }
+
+/** Server CPU per request of one phase (Linux /proc; absent elsewhere). */
+export interface ServerCpu {
+  mainThreadMsPerRequest: number;
+  processMsPerRequest: number;
+}
+
+export type HttpLoadPhase = LoadPhase & { serverCpu?: ServerCpu };
 
 export interface HttpBenchResult {
   roi: [number, number];
@@ -32,8 +44,10 @@ export interface HttpBenchResult {
   readyAfterMs: number;
   /** The first /infer after readiness (model load included; backbone already warm when warm-up runs). */
   firstRequestMs: number;
+  heatmap?: boolean;
   sequential: LatencyStats;
-  concurrency: LoadPhase[];
+  sequentialServerCpu?: ServerCpu;
+  concurrency: HttpLoadPhase[];
   /** req/s with the most clients ÷ req/s with one. */
   scaling: number;
   /** Top self-time entries of the server's main thread, when profiled. */
@@ -54,6 +68,31 @@ async function waitReady(base: string, child: ChildProcess, timeoutMs: number): 
     await sleep(20);
   }
   throw new Error('server not ready in time');
+}
+
+/** CPU time (ms) used so far by the server process and by its main thread (tid = pid); null without /proc. */
+function cpuMs(pid: number): { process: number; main: number } | null {
+  const ticks = (file: string): number => {
+    const stat = fs.readFileSync(file, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3 (state) on
+    return Number(fields[11]) + Number(fields[12]); // utime + stime
+  };
+  try {
+    const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    return { process: (ticks(`/proc/${pid}/stat`) * 1000) / hz, main: (ticks(`/proc/${pid}/task/${pid}/stat`) * 1000) / hz };
+  } catch {
+    return null;
+  }
+}
+
+/** Runs `work` (which makes `count()` requests) and divides the server's CPU time by them. */
+async function withServerCpu<T>(pid: number | undefined, work: () => Promise<T>, count: (result: T) => number): Promise<{ result: T; cpu?: ServerCpu }> {
+  const before = pid === undefined ? null : cpuMs(pid);
+  const result = await work();
+  const after = pid === undefined ? null : cpuMs(pid);
+  const n = count(result);
+  if (!before || !after || n === 0) return { result };
+  return { result, cpu: { mainThreadMsPerRequest: round((after.main - before.main) / n), processMsPerRequest: round((after.process - before.process) / n) } };
 }
 
 /** Self time per function of a V8 .cpuprofile, top `n`. */
@@ -118,20 +157,29 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
     progress(`http: server ready after ${Math.round(readyAfterMs)} ms; seeding a model`);
     await seedModel(base, ROI, 4);
     const png = await discPng(ROI, 77, true);
+    const heatmap = options.heatmap ?? true;
     const once = async (): Promise<{ ms: number; status: number }> => {
       const t0 = performance.now();
-      const res = await fetch(`${base}/infer`, { method: 'POST', body: inferForm(png, ROI) });
+      const res = await fetch(`${base}/infer`, { method: 'POST', body: inferForm(png, ROI, heatmap) });
       await res.arrayBuffer();
       return { ms: performance.now() - t0, status: res.status };
     };
     const firstRequestMs = (await once()).ms;
     for (let i = 0; i < workers * 4; i++) await once(); // every worker has the memory loaded
-    const sequential: number[] = [];
-    for (let i = 0; i < 40; i++) sequential.push((await once()).ms);
-    const concurrency: LoadPhase[] = [];
+    const seq = await withServerCpu(
+      child.pid,
+      async () => {
+        const ms: number[] = [];
+        for (let i = 0; i < 40; i++) ms.push((await once()).ms);
+        return ms;
+      },
+      (ms) => ms.length,
+    );
+    const concurrency: HttpLoadPhase[] = [];
     for (const clients of levels) {
       progress(`http: ${clients} client(s) for ${seconds} s`);
-      concurrency.push(await loadPhase(clients, seconds, once));
+      const phase = await withServerCpu(child.pid, () => loadPhase(clients, seconds, once), (p) => p.latency.count);
+      concurrency.push(phase.cpu ? { ...phase.result, serverCpu: phase.cpu } : phase.result);
     }
     const first = concurrency[0]?.requestsPerSecond ?? 0;
     const last = concurrency[concurrency.length - 1]?.requestsPerSecond ?? 0;
@@ -143,7 +191,9 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
       loadAverage: os.loadavg().map((l) => round(l)),
       readyAfterMs: round(readyAfterMs),
       firstRequestMs: round(firstRequestMs),
-      sequential: latencyStats(sequential),
+      heatmap,
+      sequential: latencyStats(seq.result),
+      ...(seq.cpu ? { sequentialServerCpu: seq.cpu } : {}),
       concurrency,
       scaling: first > 0 ? round(last / first) : 0,
     };

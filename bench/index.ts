@@ -31,12 +31,13 @@ const BENCHES: Record<string, { describe: string; run: Runner }> = {
   },
   http: {
     describe:
-      'HTTP /infer against the real server process: first request, sequential p50/p99, req/s with 1/2/4/8 clients [--workers N] [--seconds S] [--cpu-prof DIR] [--baseline FILE: a previous run\'s JSON, printed as a before/after table on stderr] (BDI_BATCH_* from the environment reach the server)',
+      'HTTP /infer against the real server process: first request, sequential p50/p99, req/s with 1/2/4/8 clients, server CPU per request [--workers N] [--no-heatmap] [--seconds S] [--cpu-prof DIR] [--baseline FILE: a previous run\'s JSON, printed as a before/after table on stderr] (BDI_BATCH_* from the environment reach the server)',
     run: async (args) => {
       const result = await runHttpBench({
         workers: args.includes('--workers') ? numberArg(args, 'workers', 1) : undefined,
         seconds: numberArg(args, 'seconds', 8),
         cpuProfDir: args.includes('--cpu-prof') ? args[args.indexOf('--cpu-prof') + 1] : undefined,
+        heatmap: !args.includes('--no-heatmap'),
         env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BDI_BATCH_')) as Array<[string, string]>),
       });
       if (args.includes('--baseline')) process.stderr.write(`${httpComparisonTable(readJson(args[args.indexOf('--baseline') + 1]), result)}\n`);
