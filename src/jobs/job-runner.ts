@@ -1,6 +1,7 @@
 // In-process FIFO queue: at most JOBS_CONCURRENCY jobs run at once. Each run gets an AbortController and a deadline
-// timer; cancel, timeout and shutdown abort the signal. The runner never writes job rows itself: it asks its
-// JobLifecycle (JobsService) to make each transition, and the lifecycle's conditional updates decide who wins.
+// timer; cancel, timeout and shutdown abort the signal. The runner never writes job rows itself: it asks the
+// backend's JobLifecycle (JobTransitions or RedisJobTransitions, injected) to make each transition, and the
+// lifecycle's conditional updates decide who wins.
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '../common/logging/root-logger';
@@ -30,6 +31,9 @@ export interface JobLifecycle {
   expire(jobId: string): void | Promise<void>;
 }
 
+/** The backend's JobLifecycle, as the runner receives it. */
+export const JOB_LIFECYCLE = Symbol('JOB_LIFECYCLE');
+
 export type JobAbortKind = 'canceled' | 'timeout' | 'shutdown';
 
 /** `signal.reason` of an aborted run. */
@@ -55,22 +59,15 @@ export class JobRunner {
   private readonly queued = new Set<string>();
   private readonly running = new Map<string, RunningJob>();
   private busySlots = 0;
-  private lifecycle: JobLifecycle | null = null;
   private pumpScheduled = false;
   private stopped = false;
 
   constructor(
+    @Inject(JOB_LIFECYCLE) private readonly lifecycle: JobLifecycle,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     @Optional() private readonly metrics?: MetricsService,
-  ) {
-    // The in-process FIFO (SQLite backend); the Redis backend replaces it with the BullMQ queue's count.
-    metrics?.setQueueDepthSource(() => this.queue.length);
-  }
-
-  bind(lifecycle: JobLifecycle): void {
-    this.lifecycle = lifecycle;
-  }
+  ) {}
 
   /** Appends a job to the FIFO queue; it starts on a later tick, after the creating request has been answered. */
   enqueue(jobId: string): void {
@@ -134,7 +131,7 @@ export class JobRunner {
     if (this.stopped || this.running.has(jobId)) return;
     let claimed: ClaimedJob | null;
     try {
-      claimed = (await this.lifecycle?.claim(jobId)) ?? null;
+      claimed = await this.lifecycle.claim(jobId);
     } catch (error) {
       this.logger.error({ err: error, jobId }, 'job claim failed');
       return;
@@ -143,7 +140,7 @@ export class JobRunner {
   }
 
   private async execute(job: ClaimedJob): Promise<void> {
-    const lifecycle = this.lifecycle!;
+    const lifecycle = this.lifecycle;
     const controller = new AbortController();
     const deadline = setTimeout(() => {
       if (this.stopped) return;

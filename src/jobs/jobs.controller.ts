@@ -15,7 +15,7 @@ import {
 import { ListJobsQuery } from './dto/list-jobs.query';
 import { JsonObject } from './job.types';
 import { JOBS_API, JobsApi } from './jobs-api';
-import { JobView } from './jobs.service';
+import { JobView } from './jobs-api';
 
 @ApiTags('jobs')
 @Controller('jobs')

@@ -2,62 +2,33 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import pino from 'pino';
-import { ApiError } from '../common/errors/api-error';
 import { AppConfig } from '../config/app-config';
 import { decodeJobCursor, encodeJobCursor } from './job-cursor';
 import { canonicalJson } from './job-fingerprint';
 import { JobRepository } from './job.repository';
-import { JobRunner } from './job-runner';
-import { JOB_TASK_NAMES } from './job-task';
-import { JobRunContext, JobTaskHandler, JobTaskRegistry } from './job-task-registry';
+import { JobTaskRegistry } from './job-task-registry';
 import { JobsService } from './jobs.service';
 import { MetricsService } from '../metrics/metrics.service';
-
-/** A task whose runs finish when the test says so. */
-class ManualTask implements JobTaskHandler<{ n: number }> {
-  readonly name = 'manual';
-  readonly runs: Array<{
-    resolve: (v: Record<string, unknown>) => void;
-    reject: (e: unknown) => void;
-    signal: AbortSignal;
-    context: JobRunContext;
-  }> = [];
-  timeoutSeconds(): number {
-    return 60;
-  }
-  validate(fields: Record<string, unknown>): { n: number } {
-    if (typeof fields.n !== 'number') throw new ApiError('validation_error');
-    const labels = Object.fromEntries(['recipe_id', 'role_id', 'roi_id'].filter((k) => k in fields).map((k) => [k, fields[k]]));
-    return { n: fields.n, ...labels };
-  }
-  run(_payload: { n: number }, context: JobRunContext): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => this.runs.push({ resolve, reject, signal: context.signal, context }));
-  }
-}
-
-const tick = () => new Promise((resolve) => setImmediate(resolve));
+import { ManualTask, manualTaskRegistry, tick } from './testing/manual-task';
+import { SqliteJobBackend, sqliteJobBackend } from './testing/sqlite-job-backend';
 
 describe('JobsService', () => {
   let dir: string;
   let now: number;
   let repository: JobRepository;
   let task: ManualTask;
+  let backend: SqliteJobBackend;
   let service: JobsService;
   let metrics: MetricsService;
   const config = { jobs: { ttlSeconds: 10, maxItems: 3, concurrency: 1, sweepIntervalSeconds: 1000 } } as AppConfig;
 
   function boot(): JobsService {
-    repository = new JobRepository(path.join(dir, 'jobs.sqlite'));
-    const registry = new JobTaskRegistry();
-    registry.require('manual');
     task = new ManualTask();
-    registry.register(task);
-    for (const name of JOB_TASK_NAMES) registry.register({ ...task, name, timeoutSeconds: () => 1, validate: (f) => f, run: async () => ({}) });
-    const logger = pino({ level: 'silent' });
-    metrics = new MetricsService();
-    const s = new JobsService(repository, new JobRunner(config, logger), registry, config, { now: () => now }, logger, metrics);
-    s.onApplicationBootstrap();
-    return s;
+    const registry = manualTaskRegistry(task);
+    backend = sqliteJobBackend(path.join(dir, 'jobs.sqlite'), registry, config, { now: () => now }, pino({ level: 'silent' }));
+    ({ repository, metrics } = backend);
+    backend.boot.onApplicationBootstrap();
+    return backend.service;
   }
 
   const create = (n: number, idempotencyKey: string | null = null) =>
@@ -69,7 +40,7 @@ describe('JobsService', () => {
     service = boot();
   });
   afterEach(() => {
-    service.onModuleDestroy();
+    backend.boot.onModuleDestroy();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -128,15 +99,31 @@ describe('JobsService', () => {
     expect(repository.findSummary(a.id)).toBeNull();
   });
 
+  it('deletes nothing on reads: get, result, request, list, cancel and retry of an expired job answer 404 and keep its row', async () => {
+    const a = create(1);
+    await tick();
+    task.runs[0].resolve({});
+    await tick();
+    now += 10_000;
+    const gone = expect.objectContaining({ code: 'job_not_found' });
+    expect(() => service.get(a.id)).toThrow(gone);
+    expect(() => service.result(a.id)).toThrow(gone);
+    expect(() => service.request(a.id)).toThrow(gone);
+    expect(() => service.cancel(a.id)).toThrow(gone);
+    expect(() => service.retry(a.id, 'req')).toThrow(gone);
+    expect(service.list({}).items).toEqual([]);
+    expect(repository.findSummary(a.id)?.status).toBe('done');
+  });
+
   it('evicts the oldest finished jobs beyond maxItems, never pending or running ones', async () => {
     const ids = [1, 2, 3, 4, 5].map((n) => create(n).id);
     await tick();
     // 5 jobs > maxItems 3, but none is finished: all stay.
-    expect(service.jobsHealth().jobsInMemory).toBe(5);
+    expect(backend.health.jobsHealth().jobsInMemory).toBe(5);
     task.runs[0].resolve({});
     await tick();
     await tick();
-    expect(service.jobsHealth().jobsInMemory).toBe(4);
+    expect(backend.health.jobsHealth().jobsInMemory).toBe(4);
     expect(() => service.get(ids[0])).toThrow(expect.objectContaining({ code: 'job_not_found' }));
   });
 
@@ -157,7 +144,7 @@ describe('JobsService', () => {
     const b = create(2);
     await tick();
     expect(service.get(a.id).status).toBe('running');
-    service.onModuleDestroy();
+    backend.boot.onModuleDestroy();
     service = boot();
     expect(service.get(a.id)).toMatchObject({ status: 'failed', errorCode: 'interrupted' });
     await tick();

@@ -71,6 +71,30 @@ describe('jobs: TTL after finishing', () => {
   });
 });
 
+describe('jobs: reads treat an expired job as gone before any sweep', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // The timer never fires during the test: only reads and writes act.
+    t = await startTestApp({ JOBS_TTL_SECONDS: '1', JOBS_SWEEP_INTERVAL_SECONDS: '3600' });
+  });
+  afterAll(async () => t.close());
+
+  it('answers 404 and lists nothing without deleting it; a create with its idempotency key gets a new job', async () => {
+    const first = await request(t.server).post('/jobs').send({ task: 'detect-objects', imageBase64: IMG, idempotencyKey: 'expired-key' });
+    await waitForJob(t, first.body.jobId);
+    await sleep(1100);
+    expectContractError(await getJob(t, first.body.jobId), 404, 'job_not_found');
+    expectContractError(await request(t.server).get(`/jobs/${first.body.jobId}/result`), 404, 'job_not_found');
+    expect((await request(t.server).get('/jobs')).body.items).toEqual([]);
+    // Still stored: the reads above deleted nothing.
+    expect((await request(t.server).get('/health')).body.jobsInMemory).toBe(1);
+    const again = await request(t.server).post('/jobs').send({ task: 'detect-objects', imageBase64: IMG, idempotencyKey: 'expired-key' });
+    expect(again.headers['idempotent-replay']).toBeUndefined();
+    expect(again.body.jobId).not.toBe(first.body.jobId);
+    expect((await request(t.server).get('/health')).body.jobsInMemory).toBe(1);
+  });
+});
+
 describe('jobs: max items evicts the oldest finished jobs only', () => {
   let t: TestApp;
   beforeAll(async () => {
