@@ -4,18 +4,11 @@ import type { Response } from 'express';
 import { fieldError, validationError } from '../common/validation/validation-error';
 import { currentRequestContext } from '../common/request-context/request-context';
 import { CreateJobDto, MAX_IDEMPOTENCY_KEY_LENGTH, taskFieldsOf } from './dto/create-job.dto';
-import {
-  JobAcceptedResponse,
-  JobItemResponse,
-  JobListResponse,
-  JobRequestResponse,
-  JobResponse,
-  JobResultResponse,
-} from './dto/job.response';
+import { JobAcceptedResponse, JobListResponse, JobRequestResponse, JobResponse, JobResultResponse } from './dto/job.response';
+import { toJobAccepted, toJobList, toJobRequest, toJobResponse } from './dto/job.mapper';
 import { ListJobsQuery } from './dto/list-jobs.query';
 import { JsonObject } from './job.types';
 import { JOBS_API, JobsApi } from './jobs-api';
-import { JobView } from './jobs-api';
 
 @ApiTags('jobs')
 @Controller('jobs')
@@ -48,7 +41,7 @@ export class JobsController {
       requestId,
     });
     if (replayed) res.setHeader('Idempotent-Replay', 'true');
-    return { jobId: job.id, status: job.status, acceptedAt: iso(job.createdAt), requestId };
+    return toJobAccepted(job, requestId);
   }
 
   @Get()
@@ -58,8 +51,7 @@ export class JobsController {
   })
   @ApiOkResponse({ type: JobListResponse })
   async list(@Query() query: ListJobsQuery): Promise<JobListResponse> {
-    const page = await this.jobs.list(query);
-    return { items: page.items.map(toItem), nextCursor: page.nextCursor, requestId: requestIdOfThisRequest() };
+    return toJobList(await this.jobs.list(query), requestIdOfThisRequest());
   }
 
   @Get(':jobId')
@@ -67,7 +59,7 @@ export class JobsController {
   @ApiOkResponse({ type: JobResponse })
   @ApiNotFoundResponse({ description: 'job_not_found' })
   async get(@Param('jobId') jobId: string): Promise<JobResponse> {
-    return { ...toItem(await this.jobs.get(jobId)), requestId: requestIdOfThisRequest() };
+    return toJobResponse(await this.jobs.get(jobId), requestIdOfThisRequest());
   }
 
   @Get(':jobId/result')
@@ -91,7 +83,7 @@ export class JobsController {
   @ApiNotFoundResponse({ description: 'job_not_found' })
   async request(@Param('jobId') jobId: string): Promise<JobRequestResponse> {
     const { job, payload } = await this.jobs.request(jobId);
-    return { jobId: job.id, task: job.task, request: payload, requestId: requestIdOfThisRequest() };
+    return toJobRequest(job, payload, requestIdOfThisRequest());
   }
 
   @Post(':jobId/cancel')
@@ -101,7 +93,7 @@ export class JobsController {
   @ApiNotFoundResponse({ description: 'job_not_found' })
   @ApiConflictResponse({ description: 'job_not_cancelable (details.status: done | failed | timeout)' })
   async cancel(@Param('jobId') jobId: string): Promise<JobResponse> {
-    return { ...toItem(await this.jobs.cancel(jobId)), requestId: requestIdOfThisRequest() };
+    return toJobResponse(await this.jobs.cancel(jobId), requestIdOfThisRequest());
   }
 
   @Post(':jobId/retry')
@@ -112,8 +104,7 @@ export class JobsController {
   @ApiConflictResponse({ description: 'job_not_retryable (details.status: pending | running | done)' })
   async retry(@Param('jobId') jobId: string): Promise<JobAcceptedResponse> {
     const requestId = requestIdOfThisRequest();
-    const job = await this.jobs.retry(jobId, requestId);
-    return { jobId: job.id, status: job.status, acceptedAt: iso(job.createdAt), requestId, retryOf: jobId };
+    return toJobAccepted(await this.jobs.retry(jobId, requestId), requestId, jobId);
   }
 }
 
@@ -134,31 +125,4 @@ function idempotencyKeyOf(bodyKey: string | null | undefined, headerKey: string 
     throw validationError([fieldError(['header', 'idempotency-key'], `Idempotency-Key must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`)]);
   }
   return fromBody ?? fromHeader;
-}
-
-function iso(epochMs: number): string {
-  return new Date(epochMs).toISOString();
-}
-
-function isoOrNull(epochMs: number | null): string | null {
-  return epochMs === null ? null : iso(epochMs);
-}
-
-function toItem(job: JobView): JobItemResponse {
-  return {
-    jobId: job.id,
-    status: job.status,
-    task: job.task,
-    createdAt: iso(job.createdAt),
-    startedAt: isoOrNull(job.startedAt),
-    finishedAt: isoOrNull(job.finishedAt),
-    error: job.error,
-    errorCode: job.errorCode,
-    retryOf: job.retryOf,
-    node: job.node,
-    recipeId: job.labels.recipeId ?? null,
-    roleId: job.labels.roleId ?? null,
-    roiId: job.labels.roiId ?? null,
-    progress: job.progress,
-  };
 }
