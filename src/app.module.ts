@@ -21,6 +21,7 @@ import { createRootLogger, ROOT_LOGGER } from './common/logging/root-logger';
 export class AppModule {
   static forRoot(config: AppConfig, extraModules: Array<Type | DynamicModule> = []): DynamicModule {
     const rootLogger = createRootLogger(config);
+    const jobs = JobsModule.forRoot(config);
     return {
       module: AppModule,
       imports: [
@@ -31,8 +32,8 @@ export class AppModule {
         DiagnosticsModule,
         MetricsModule,
         PoolModule,
-        HealthModule,
-        JobsModule.forRoot(config),
+        HealthModule.forRoot(jobs),
+        jobs,
         DetectionModule,
         RecipesModule,
         DatasetsModule,

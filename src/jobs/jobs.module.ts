@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MetricsModule } from '../metrics/metrics.module';
@@ -26,9 +26,10 @@ import { RedisJobsService } from './redis/redis-jobs.service';
  * backend is the same five roles: the HTTP façade (JOBS_API), the runner's transitions (JOB_LIFECYCLE, injected
  * into JobRunner), boot and shutdown, retention (the only deleter) and the health source (JOBS_HEALTH). Both run
  * tasks through the same JobTaskRegistry and JobRunner.
+ *
+ * Not global: importers (HealthModule) receive this very module object, because Nest 11 tells dynamic modules apart
+ * by reference and a second forRoot() would build a second backend.
  */
-// Global: /health reads JOBS_HEALTH.
-@Global()
 @Module({})
 export class JobsModule {
   static forRoot(config: AppConfig): DynamicModule {
