@@ -79,6 +79,15 @@ describe('evaluate', () => {
     expect(outcome.pixel?.regions).toBe(2);
   });
 
+  it('gives each defect type its own pixel AUROC against every good pixel, and its share of the defect pixels', async () => {
+    const outcome = await evaluate(dataset(true), fakeEngine(maps), () => undefined);
+    // scratch: d1's 0.9 beats all 14 good pixels; dent: d2's 0.45 beats 13 of 14. One defect pixel each.
+    expect(outcome.perType.map((t) => [t.type, t.pixelAuroc, t.pixelShare])).toEqual([
+      ['scratch', 1, 0.5],
+      ['dent', 13 / 14, 0.5],
+    ]);
+  });
+
   it('reports no pixel metrics for a dataset without masks', async () => {
     const outcome = await evaluate(dataset(false), fakeEngine(maps), () => undefined);
     expect(outcome.pixel).toBeNull();

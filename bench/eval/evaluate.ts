@@ -16,7 +16,18 @@ export interface EvalOutcome {
   pixel: PixelMetrics | null;
   fitMs: number;
   scoringMs: number;
-  perType: Array<{ type: string; count: number; auroc: number | null; meanScore: number }>;
+  perType: PerTypeOutcome[];
+}
+
+export interface PerTypeOutcome {
+  type: string;
+  count: number;
+  auroc: number | null;
+  meanScore: number;
+  /** This type's defect pixels against every good pixel of the test set; null without pixel metrics. */
+  pixelAuroc: number | null;
+  /** This type's share of all defect pixels; null without pixel metrics. */
+  pixelShare: number | null;
 }
 
 export type Progress = (message: string) => void;
@@ -41,13 +52,20 @@ async function inOrder<T, R>(
   }
 }
 
-function perTypeAuroc(test: TestSample[], scores: number[]): EvalOutcome['perType'] {
+function perTypeAuroc(test: TestSample[], scores: number[], pixel: PixelMetrics | null): PerTypeOutcome[] {
   const good = test.flatMap((s, i) => (s.label === 0 ? [scores[i]] : []));
   const types = [...new Set(test.filter((s) => s.label === 1).map((s) => s.defectType))];
   return types.map((type) => {
     const own = test.flatMap((s, i) => (s.defectType === type ? [scores[i]] : []));
     const auroc = good.length ? imageAuroc({ scores: [...good, ...own], labels: [...good.map(() => 0), ...own.map(() => 1)] }) : null;
-    return { type, count: own.length, auroc, meanScore: own.reduce((a, b) => a + b, 0) / own.length };
+    return {
+      type,
+      count: own.length,
+      auroc,
+      meanScore: own.reduce((a, b) => a + b, 0) / own.length,
+      pixelAuroc: pixel?.perGroupAuroc[type] ?? null,
+      pixelShare: pixel?.perGroupShare[type] ?? null,
+    };
   });
 }
 
@@ -67,13 +85,14 @@ export async function evaluate(dataset: EvalDataset, engine: EvalEngine, progres
     scores.push(scored.score);
     if (pixels) {
       const mask = await readMask(dataset.test[i].maskPath, scored.width, scored.height);
-      pixels.add(scored.map, mask, scored.width, scored.height);
+      pixels.add(scored.map, mask, scored.width, scored.height, dataset.test[i].defectType);
     }
     if ((i + 1) % 25 === 0 || i + 1 === dataset.test.length) progress(`scored ${i + 1}/${dataset.test.length}`);
   });
   const scoringMs = performance.now() - scoringStart;
 
   const labels = dataset.test.map((s) => s.label);
+  const pixel = pixels ? pixels.result(0.3) : null;
   const roc = rocCurve({ scores, labels });
   return {
     scores,
@@ -81,9 +100,9 @@ export async function evaluate(dataset: EvalDataset, engine: EvalEngine, progres
     imageAuroc: imageAuroc({ scores, labels }),
     imageRoc: { fpr: roc.fpr, tpr: roc.tpr },
     f1: f1Max({ scores, labels }),
-    pixel: pixels ? pixels.result(0.3) : null,
+    pixel,
     fitMs,
     scoringMs,
-    perType: perTypeAuroc(dataset.test, scores),
+    perType: perTypeAuroc(dataset.test, scores, pixel),
   };
 }

@@ -34,6 +34,10 @@ export interface EvalSummary {
   tuning: TuningReport | null;
   peak_rss_mb: number;
   per_type_auroc: Record<string, number | null>;
+  /** Pixel AUROC of each defect type's pixels against every good pixel; null without pixel metrics. */
+  per_type_pixel_auroc: Record<string, number | null>;
+  /** Each defect type's share of all defect pixels (what weighs on the pooled pixel AUROC). */
+  per_type_pixel_share: Record<string, number | null>;
 }
 
 const round = (v: number, digits: number): number => Number(v.toFixed(digits));
@@ -80,5 +84,7 @@ export function summarise(args: EvalArgs, dataset: EvalDataset, outcome: EvalOut
     // maxRSS covers the whole process, worker threads included.
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
     per_type_auroc: Object.fromEntries(outcome.perType.map((t) => [t.type, t.auroc === null ? null : round(t.auroc, 4)])),
+    per_type_pixel_auroc: Object.fromEntries(outcome.perType.map((t) => [t.type, t.pixelAuroc === null ? null : round(t.pixelAuroc, 4)])),
+    per_type_pixel_share: Object.fromEntries(outcome.perType.map((t) => [t.type, t.pixelShare === null ? null : round(t.pixelShare, 4)])),
   };
 }

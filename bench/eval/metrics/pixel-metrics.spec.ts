@@ -40,6 +40,17 @@ describe('PixelMetricsAccumulator', () => {
     expect(acc.result()?.pixelAuroc).toBe(0.5);
   });
 
+  it('scores each group\'s defect pixels against every good pixel of every image', () => {
+    const acc = new PixelMetricsAccumulator();
+    acc.add(Float32Array.from([0.9, 0.1, 0.3]), Uint8Array.from([255, 0, 255]), 3, 1, 'scratch');
+    acc.add(Float32Array.from([0.2, 0.5]), Uint8Array.from([0, 255]), 2, 1, 'dent');
+    acc.add(Float32Array.from([0.4]), Uint8Array.from([0]), 1, 1, 'good');
+    // Good pixels 0.1, 0.2, 0.4. scratch: 0.9 beats 3, 0.3 beats 2 → 5/6; dent: 0.5 beats 3 → 1.
+    const result = acc.result();
+    expect(result?.perGroupAuroc).toEqual({ scratch: 5 / 6, dent: 1 });
+    expect(result?.perGroupShare).toEqual({ scratch: 2 / 3, dent: 1 / 3 });
+  });
+
   it('is null when no defect pixel was seen', () => {
     const acc = new PixelMetricsAccumulator();
     acc.add(Float32Array.from([0.5, 0.1]), Uint8Array.from([0, 0]), 2, 1);

@@ -13,6 +13,13 @@ export interface PixelMetrics {
   positivePixels: number;
   negativePixels: number;
   regions: number;
+  /**
+   * Pixel AUROC of each group's defect pixels (the defect type) against every good pixel of the test set: tells
+   * which kind of defect the map localises and which one holds the pooled figure down.
+   */
+  perGroupAuroc: Record<string, number>;
+  /** Share of all defect pixels per group. */
+  perGroupShare: Record<string, number>;
   /** Pixel ROC, decimated for plotting. */
   roc: { fpr: number[]; tpr: number[] };
 }
@@ -23,16 +30,22 @@ export class PixelMetricsAccumulator {
   private readonly negatives = new Float64Array(SCORE_BIN_COUNT);
   private readonly positives = new Float64Array(SCORE_BIN_COUNT);
   private readonly overlapWeight = new Float64Array(SCORE_BIN_COUNT);
+  private readonly groupPositives = new Map<string, Float64Array>();
   private negativeTotal = 0;
   private positiveTotal = 0;
   private regionTotal = 0;
 
   /** map and mask: [height, width] row-major, same size; mask > 0 marks defect pixels. */
-  add(map: Float32Array, mask: Uint8Array, width: number, height: number): void {
+  add(map: Float32Array, mask: Uint8Array, width: number, height: number, group?: string): void {
     if (map.length !== width * height || mask.length !== width * height) {
       throw new Error(`map/mask size mismatch: ${map.length}, ${mask.length} vs ${width}x${height}`);
     }
     const { labels, sizes, count } = labelComponents(mask, width, height);
+    let groupBins: Float64Array | undefined;
+    if (group !== undefined && count > 0) {
+      groupBins = this.groupPositives.get(group);
+      if (!groupBins) this.groupPositives.set(group, (groupBins = new Float64Array(SCORE_BIN_COUNT)));
+    }
     for (let p = 0; p < map.length; p++) {
       const bin = scoreBin(map[p]);
       const region = labels[p];
@@ -40,6 +53,7 @@ export class PixelMetricsAccumulator {
         this.negatives[bin]++;
       } else {
         this.positives[bin]++;
+        if (groupBins) groupBins[bin]++;
         this.overlapWeight[bin] += 1 / sizes[region];
       }
     }
@@ -75,6 +89,13 @@ export class PixelMetricsAccumulator {
     }
     fprs.push(1);
     pros.push(1);
+    const perGroupAuroc: Record<string, number> = {};
+    const perGroupShare: Record<string, number> = {};
+    for (const [group, bins] of this.groupPositives) {
+      const { auroc, total } = this.aurocAgainstNegatives(bins);
+      perGroupAuroc[group] = auroc;
+      perGroupShare[group] = total / this.positiveTotal;
+    }
     return {
       pixelAuroc: wins / (this.positiveTotal * this.negativeTotal),
       aupro: trapezoidArea(fprs, pros, auproLimit) / auproLimit,
@@ -82,8 +103,24 @@ export class PixelMetricsAccumulator {
       positivePixels: this.positiveTotal,
       negativePixels: this.negativeTotal,
       regions: this.regionTotal,
+      perGroupAuroc,
+      perGroupShare,
       roc: decimate(fprs.slice(0, -1), tprs, rocPoints),
     };
+  }
+
+  private aurocAgainstNegatives(positives: Float64Array): { auroc: number; total: number } {
+    let below = this.negativeTotal;
+    let wins = 0;
+    let total = 0;
+    for (let bin = SCORE_BIN_COUNT - 1; bin >= 0; bin--) {
+      const neg = this.negatives[bin];
+      below -= neg;
+      if (positives[bin] === 0) continue;
+      wins += positives[bin] * (below + 0.5 * neg);
+      total += positives[bin];
+    }
+    return { auroc: total === 0 ? 0.5 : wins / (total * this.negativeTotal), total };
   }
 }
 

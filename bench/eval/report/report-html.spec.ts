@@ -9,7 +9,7 @@ const base = {
   goodScores: [1, 2],
   defectiveScores: [2, 3],
   threshold: 2,
-  perType: [{ type: 'Crack', count: 2, auroc: 0.875, meanScore: 2.5 }],
+  perType: [{ type: 'Crack', count: 2, auroc: 0.875, meanScore: 2.5, pixelAuroc: 0.6125, pixelShare: 0.25 }],
   falseNegatives: [{ title: 'a.jpg', subtitle: 'score 2', overlay: 'data:image/png;base64,AAAA' }],
   falsePositives: [],
 };
@@ -21,6 +21,10 @@ describe('renderReport', () => {
     expect(html.match(/<svg /g)).toHaveLength(2);
     expect(html).toContain('<img src="data:image/png;base64,AAAA"');
     expect(html).not.toMatch(/(src|href)="(https?:|\/\/|\.\/)/);
+  });
+
+  it('shows each defect type\'s image AUROC, AUROC over its pixels and share of the defect pixels', () => {
+    expect(renderReport(base)).toContain('<tr><td>Crack</td><td>2</td><td>2.5000</td><td>0.8750</td><td>0.6125</td><td>25.0 %</td></tr>');
   });
 
   it('escapes text taken from file names and titles', () => {

@@ -19,12 +19,13 @@ export interface ReportData {
   goodScores: number[];
   defectiveScores: number[];
   threshold: number | null;
-  perType: Array<{ type: string; count: number; auroc: number | null; meanScore: number }>;
+  perType: Array<{ type: string; count: number; auroc: number | null; meanScore: number; pixelAuroc: number | null; pixelShare: number | null }>;
   falseNegatives: CaseCard[];
   falsePositives: CaseCard[];
 }
 
 const num = (v: number | null): string => (v === null || Number.isNaN(v) ? '—' : v.toFixed(4));
+const share = (v: number | null): string => (v === null ? '—' : `${(100 * v).toFixed(1)} %`);
 
 function cards(list: CaseCard[]): string {
   if (list.length === 0) return '<p>none</p>';
@@ -44,7 +45,10 @@ export function renderReport(data: ReportData): string {
     rocSeries.push({ label: `pixel AUROC ${num(data.pixelRoc.auroc)}`, colour: '#e07a1f', x: data.pixelRoc.fpr, y: data.pixelRoc.tpr });
   }
   const typeRows = data.perType
-    .map((t) => `<tr><td>${escapeXml(t.type)}</td><td>${t.count}</td><td>${num(t.meanScore)}</td><td>${num(t.auroc)}</td></tr>`)
+    .map(
+      (t) =>
+        `<tr><td>${escapeXml(t.type)}</td><td>${t.count}</td><td>${num(t.meanScore)}</td><td>${num(t.auroc)}</td><td>${num(t.pixelAuroc)}</td><td>${share(t.pixelShare)}</td></tr>`,
+    )
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"/><title>${escapeXml(data.title)}</title>
@@ -63,8 +67,8 @@ table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;paddin
 <h2>ROC and score distributions</h2>
 <div class="charts">${rocSvg('ROC', rocSeries)}${histogramSvg(data.goodScores, data.defectiveScores, data.threshold)}</div>
 <p>Dashed line in the histogram: the F1-max threshold.</p>
-<h2>Per defect type (AUROC of that type against all good test images)</h2>
-<table><tr><th>type</th><th>images</th><th>mean score</th><th>AUROC</th></tr>${typeRows}</table>
+<h2>Per defect type (image AUROC of that type against all good test images; AUROC of its defect pixels against all good pixels)</h2>
+<table><tr><th>type</th><th>images</th><th>mean score</th><th>AUROC</th><th>AUROC (pixels)</th><th>share of defect pixels</th></tr>${typeRows}</table>
 <h2>Worst false negatives (defective, lowest scores)</h2>
 <p>Heat = anomaly map on a colour scale shared by all thumbnails; green = ground-truth outline.</p>
 ${cards(data.falseNegatives)}
