@@ -520,8 +520,13 @@ describeWithBrowser('jobs monitor page (/monitor)', () => {
     page.on('requestfailed', (request) => {
       if (isListRequest(new URL(request.url()))) inFlight -= 1;
     });
+    // The page marks the list busy before its fetch reaches Playwright: wait for the intercepted request itself.
+    const heldRequests = async (count: number): Promise<void> => {
+      for (const started = Date.now(); held.length < count && Date.now() - started < 8_000; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    };
     await page.goto(`${server.baseUrl}/monitor/`);
     await page.waitForFunction(() => document.querySelector('#ai-backend-jobs-list')?.getAttribute('aria-busy') === 'true');
+    await heldRequests(1);
 
     await page.clock.runFor(5_500); // one poll tick while the first request hangs: skipped
     expect(listRequests).toHaveLength(1);
@@ -529,6 +534,7 @@ describeWithBrowser('jobs monitor page (/monitor)', () => {
     await waitForText(page, '#ai-backend-jobs-warning', 'Warning: list refresh failed | Timed out fetching backend jobs list');
     await page.clock.runFor(4_000); // next tick: a new request
     await page.waitForFunction(() => document.querySelector('#ai-backend-jobs-list')?.getAttribute('aria-busy') === 'true');
+    await heldRequests(2);
     expect(listRequests).toHaveLength(2);
     expect(maxInFlight).toBe(1);
 
