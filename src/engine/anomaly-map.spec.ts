@@ -1,6 +1,6 @@
 // The native post-processing (upsample + blur, order statistics, 8-bit visual) against the TypeScript references
 // it replaced: tolerance 0 — heat maps, scores and gray levels are bit-identical.
-import { anomalyRegions, anomalyScore, buildAnomalyMap } from './anomaly-map';
+import { anomalyRegions, anomalyScore, buildAnomalyMap, buildAnomalyMaps } from './anomaly-map';
 import { gaussianBlur } from './gaussian-blur';
 import { heatmapToGray } from './heatmap-png';
 import { letterboxGeometry } from './letterbox';
@@ -63,5 +63,31 @@ describe('buildAnomalyMap (native) equals the TypeScript reference', () => {
     const a = buildAnomalyMap({ distances: new Float32Array(64).fill(1), gridH: 8, gridW: 8, letterbox });
     const b = buildAnomalyMap({ distances: new Float32Array(64).fill(2), gridH: 8, gridW: 8, letterbox });
     expect([anomalyScore(a, { kind: 'percentile', value: 50 }), anomalyScore(b, { kind: 'percentile', value: 50 })]).toEqual([1, 2]);
+  });
+});
+
+describe('buildAnomalyMaps: the shown map and the score map, each smoothed as the profile says', () => {
+  const letterbox = letterboxGeometry(64, 64, 64, 64); // 8×8 cells of 8 px
+  const spike = (): Float32Array => {
+    const d = new Float32Array(64).fill(0.1);
+    d[3 * 8 + 4] = 5; // one hot patch: noise as far as a regional score is concerned
+    return d;
+  };
+  const input = { distances: spike(), gridH: 8, gridW: 8, letterbox };
+
+  it('without smoothing, is the original map, and one map serves both', () => {
+    const { map, scoreMap } = buildAnomalyMaps(input, undefined);
+    expect(scoreMap).toBe(map);
+    expect(Buffer.from(map.heat.buffer).equals(Buffer.from(buildAnomalyMap(input).heat.buffer))).toBe(true);
+  });
+
+  it('reads the score from the grid smoothed by the score σ, and the map from the map σ', () => {
+    const { map, scoreMap } = buildAnomalyMaps(input, { map: 0, score: 2 });
+    const max = { kind: 'percentile' as const, value: 100 };
+    expect(anomalyScore(map, max)).toBeGreaterThan(3.5); // the map keeps most of the patch's peak (upsampling, σ = 1 px)
+    expect(anomalyScore(scoreMap, max)).toBeLessThan(1.5); // the score sees it spread over ~25 patches
+    const { map: same, scoreMap: shared } = buildAnomalyMaps(input, { map: 1, score: 1 });
+    expect(shared).toBe(same);
+    expect(anomalyScore(same, max)).toBeLessThan(anomalyScore(map, max));
   });
 });

@@ -4,8 +4,9 @@ import { encodeGrayPng, heatToGrayOnScale, heatmapScaleOf, type HeatmapScale } f
 import { PercentileSelector } from './percentile';
 import { findRegions, type RegionOptions } from './regions';
 import { loadNativeAddon } from './native-addon';
-import type { ScoreStatistic } from './profile/detector-profile';
+import type { MapSmoothing, ScoreStatistic } from './profile/detector-profile';
 import { sharedRoiMask } from './roi-mask';
+import { smoothTokenGrid } from './token-smoothing';
 import { cropTaps, type Taps } from './token-map';
 import type { Letterbox, Region, RoiShape } from './types';
 
@@ -58,6 +59,17 @@ export function buildAnomalyMap(input: AnomalyMapInput): AnomalyMap {
   const heat = loadNativeAddon().upsampleBlur(input.distances, input.gridH, input.gridW, xs.index, xs.weight, ys.index, ys.weight, BLUR_KERNEL);
   const mask = sharedRoiMask(height, width, input.shape ?? null);
   return { heat, mask, width, height, valid: new PercentileSelector(loadNativeAddon().maskedValues(heat, mask), { copy: false }) };
+}
+
+/**
+ * The map shown and cut into regions, and the map the image score is read from, each from the distance grid
+ * smoothed as the profile says (the same map when both σ agree; without smoothing, the original's map).
+ */
+export function buildAnomalyMaps(input: AnomalyMapInput, smoothing: MapSmoothing | undefined): { map: AnomalyMap; scoreMap: AnomalyMap } {
+  const smoothed = (sigma: number): AnomalyMapInput => ({ ...input, distances: smoothTokenGrid(input.distances, input.gridH, input.gridW, sigma, input.letterbox) });
+  const map = buildAnomalyMap(smoothed(smoothing?.map ?? 0));
+  const scoreMap = !smoothing || smoothing.score === smoothing.map ? map : buildAnomalyMap(smoothed(smoothing.score));
+  return { map, scoreMap };
 }
 
 /** The image score: the statistic over the in-mask values; 0 when the mask is empty. */

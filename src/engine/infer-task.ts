@@ -1,6 +1,6 @@
 // Task `infer`: one crop against a fitted memory → score, optional heatmap PNG and regions, stage timings.
 // The memory's detector profile (tuned at fit) decides the input sizing, feature normalisation and score statistic.
-import { anomalyHeatmapPng, anomalyRegions, anomalyScore, buildAnomalyMap } from './anomaly-map';
+import { anomalyHeatmapPng, anomalyRegions, anomalyScore, buildAnomalyMaps } from './anomaly-map';
 import { TokenGridMismatchError } from './engine-error';
 import { heatmapScaleOf } from './heatmap-png';
 import { nearestDistances } from './knn';
@@ -35,8 +35,11 @@ export async function runInfer(input: InferInput, ctx: WorkerContext): Promise<I
   const distances = nearestDistances(memory.index, features.features, features.dim);
   const t2 = performance.now();
 
-  const map = buildAnomalyMap({ distances, gridH: features.gridH, gridW: features.gridW, letterbox: prepared.letterbox, shape: input.shape });
-  const score = anomalyScore(map, profile?.score ?? { kind: 'percentile', value: input.scorePercentile });
+  const { map, scoreMap } = buildAnomalyMaps(
+    { distances, gridH: features.gridH, gridW: features.gridW, letterbox: prepared.letterbox, shape: input.shape },
+    profile?.smoothing,
+  );
+  const score = anomalyScore(scoreMap, profile?.score ?? { kind: 'percentile', value: input.scorePercentile });
   const out: InferOutput = {
     score,
     tokenShape: [features.gridH, features.gridW],

@@ -91,7 +91,7 @@ describe('InferencePool (real workers)', () => {
   it('fits from image files in a worker: grid, coreset size, rates and artifacts', () => {
     // 32 ViT channels + 2 position channels (the default fit profile; the tiny ViT has a fixed input: letterbox).
     expect([fit.tokenH, fit.tokenW, fit.dim, fit.nImages, fit.nEmbeddings]).toEqual([16, 16, 34, 8, 8 * 256]);
-    expect(fit.profile).toEqual({ input: { mode: 'letterbox' }, features: { weights: [1], floors: [0], unitNorm: true }, position: 1 });
+    expect(fit.profile).toEqual({ input: { mode: 'letterbox' }, features: { weights: [1], floors: [0], unitNorm: true }, position: 1, smoothing: { map: 1, score: 1 } });
     expect(fit.m).toBe(Math.ceil(8 * 256 * 0.25));
     expect(fit.bank.length).toBe(fit.m * 34);
     expect([fit.requestedRate, fit.appliedRate]).toEqual([0.25, fit.m / (8 * 256)]);
@@ -115,6 +115,23 @@ describe('InferencePool (real workers)', () => {
     // the largest region overlaps the scratch segment (50,60)–(115,100)
     expect(x < 115 && x + w > 50 && y < 100 && y + h > 60).toBe(true);
     expect(Object.keys(scratched.timings).sort()).toEqual(['backbone', 'decode', 'knn', 'post']);
+  });
+
+  it("applies the memory's map smoothing at inference: same memory rows, a lower, wider peak than without", async () => {
+    const files = Array.from({ length: 8 }, (_, i) => ({ name: `ok_${i}.png`, path: join(dir, `ok_${i}.png`) }));
+    const rough = await pool.fit({ images: files, coresetRate: 0.25, seed: 0, encodeArtifacts: true, profile: { ...fit.profile, smoothing: { map: 0, score: 0 } } });
+    expect(rough.bank).toEqual(fit.bank); // smoothing is applied after the kNN: the fitted memory is the same
+    const npzPath = join(dir, 'rough.npz');
+    const indexPath = join(dir, 'rough_index.faiss');
+    writeFileSync(npzPath, rough.npzBytes as Uint8Array);
+    writeFileSync(indexPath, rough.indexBytes as Uint8Array);
+    const roughMemory = { npzPath, npzMtimeMs: statSync(npzPath).mtimeMs, indexPath, indexMtimeMs: statSync(indexPath).mtimeMs };
+    const png = await discPng(203, true);
+    const smooth = await pool.infer(inferInput(png, { returnMap: true }));
+    const plain = await pool.infer({ ...inferInput(png, { returnMap: true }), memory: roughMemory });
+    const peak = (heat: Float32Array): number => heat.reduce((a, b) => Math.max(a, b), 0);
+    expect(peak(smooth.map!.heat)).toBeLessThan(peak(plain.map!.heat) * 0.9);
+    expect(smooth.score).not.toBe(plain.score);
   });
 
   it('moves the image to the worker on request (detached here, same answer as a copied one)', async () => {

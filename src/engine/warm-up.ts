@@ -6,7 +6,7 @@
 // circle ROI mask, a heatmap and regions (measured: with the baseline profile, a crop of the input's own size and
 // no mask, the first request after ready still took ~3x a warm one, issue 15).
 import sharp from 'sharp';
-import { anomalyHeatmapPng, anomalyRegions, anomalyScore, buildAnomalyMap } from './anomaly-map';
+import { anomalyHeatmapPng, anomalyRegions, anomalyScore, buildAnomalyMaps } from './anomaly-map';
 import { buildFlatIndex } from './faiss-index';
 import { heatmapScaleOf } from './heatmap-png';
 import { nearestDistances } from './knn';
@@ -21,15 +21,16 @@ export async function warmUpInference(ctx: WorkerContext): Promise<number> {
   const png = await sharp({ create: { width, height, channels: 3, background: { r: 96, g: 96, b: 96 } } })
     .png()
     .toBuffer();
-  const prepared = await ctx.features(png, await ctx.defaultFitProfile());
+  const profile = await ctx.defaultFitProfile();
+  const prepared = await ctx.features(png, profile);
   const { features } = prepared;
   // A tiny memory of the image's own first rows: same search code, negligible cost.
   const rows = Math.min(8, features.gridH * features.gridW);
   const index = buildFlatIndex(features.features.slice(0, rows * features.dim), features.dim);
   const distances = nearestDistances(index, features.features, features.dim);
   const shape = { kind: 'circle' as const, cx: width / 2, cy: height / 2, r: width / 2 };
-  const map = buildAnomalyMap({ distances, gridH: features.gridH, gridW: features.gridW, letterbox: prepared.letterbox, shape });
-  anomalyScore(map, { kind: 'percentile', value: 99 });
+  const { map, scoreMap } = buildAnomalyMaps({ distances, gridH: features.gridH, gridW: features.gridW, letterbox: prepared.letterbox, shape }, profile.smoothing);
+  anomalyScore(scoreMap, { kind: 'percentile', value: 99 });
   const threshold = anomalyScore(map, { kind: 'percentile', value: 50 });
   const png8 = await anomalyHeatmapPng(map, heatmapScaleOf(map.valid, 'image', threshold));
   Buffer.from(png8.buffer, png8.byteOffset, png8.byteLength).toString('base64');

@@ -23,6 +23,20 @@ export interface FeatureNormalisation {
  *  `fraction` of the in-ROI map (AnomalyDINO/RAD-style), steadier than one quantile for small defects. */
 export type ScoreStatistic = { kind: 'percentile'; value: number } | { kind: 'top-mean'; fraction: number };
 
+/**
+ * Gaussian smoothing of the patch-distance grid, σ in patches (token-smoothing.ts): `map` for the map the heatmap,
+ * the regions and the pixel metrics come from; `score` for the map the image score is read from. A single patch's
+ * distance is noisy; a defect covering many patches raises all of them, and smoothing adds that evidence up
+ * (measured on MTD: docs/quality.md). Absent: no smoothing (the original's).
+ */
+export interface MapSmoothing {
+  map: number;
+  score: number;
+}
+
+/** The largest σ a profile may ask for, in patches: beyond it one image's map is a single blob. */
+export const MAX_SMOOTHING = 8;
+
 export interface DetectorProfile {
   input: InputSizing;
   features: FeatureNormalisation;
@@ -30,6 +44,7 @@ export interface DetectorProfile {
   position?: number;
   /** Absent: the service's configured percentile (BDI_SCORE_PERCENTILE). */
   score?: ScoreStatistic;
+  smoothing?: MapSmoothing;
 }
 
 export const PROFILE_METADATA_KEY = 'detector_profile';
@@ -76,6 +91,7 @@ export function parseDetectorProfile(raw: unknown, blockCount: number): Detector
   }
   const s = p.score as Record<string, unknown> | undefined;
   if (s !== undefined) profile.score = parseScoreStatistic(s, fail);
+  if (p.smoothing !== undefined) profile.smoothing = parseSmoothing(p.smoothing, fail);
   return profile;
 }
 
@@ -83,6 +99,15 @@ function parseScoreStatistic(s: Record<string, unknown>, fail: (problem: string)
   if (s.kind === 'percentile' && typeof s.value === 'number' && s.value >= 0 && s.value <= 100) return { kind: 'percentile', value: s.value };
   if (s.kind === 'top-mean' && typeof s.fraction === 'number' && s.fraction > 0 && s.fraction <= 1) return { kind: 'top-mean', fraction: s.fraction };
   return fail('score must be {kind: "percentile", value: 0..100} or {kind: "top-mean", fraction: (0, 1]}');
+}
+
+function parseSmoothing(raw: unknown, fail: (problem: string) => never): MapSmoothing {
+  const sigma = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_SMOOTHING;
+  const s = raw as Record<string, unknown> | null;
+  if (typeof s !== 'object' || s === null || !sigma(s.map) || !sigma(s.score)) {
+    return fail(`smoothing must be {map: 0..${MAX_SMOOTHING}, score: 0..${MAX_SMOOTHING}} (σ in patches)`);
+  }
+  return { map: s.map, score: s.score };
 }
 
 /** One line for logs, /manifest and reports, e.g. "aspect 320 · weights 0.1/1 · floors 0.06/0.04 · top-mean 1%". */
@@ -94,7 +119,8 @@ export function describeProfile(profile: DetectorProfile): string {
   const position = profile.position ? ` · position ${num(profile.position)}` : '';
   const s = profile.score;
   const score = !s ? 'configured percentile' : s.kind === 'percentile' ? `p${num(s.value)}` : `top-mean ${num(s.fraction * 100)}%`;
-  return `${input} · ${norm}${position} · ${score}`;
+  const smoothing = profile.smoothing ? ` · smoothing σ ${num(profile.smoothing.map)}/${num(profile.smoothing.score)}` : '';
+  return `${input} · ${norm}${position} · ${score}${smoothing}`;
 }
 
 /** The profile of a model without a tuned one: letterbox input and the backbone's own block normalisation
@@ -111,15 +137,20 @@ export function baselineProfile(normalisation: FeatureNormalisation | undefined,
 /** Weight of the position channels in the default fit profile: ROIs of a recipe show the same part in the same place. */
 export const DEFAULT_POSITION_WEIGHT = 1;
 
+/** Smoothing of the default fit profile, in patches: σ 1 for the map and the score. A wider score σ won more on MTD
+ *  (σ 4: +0.008 image AUROC) but dilutes thin scratches; the tuner may move there on evidence (docs/quality.md). */
+export const DEFAULT_SMOOTHING: MapSmoothing = { map: 1, score: 1 };
+
 /**
  * The profile a fit uses without tuning (BDI_SELF_TUNING=0, or too few OK images), and the tuner's starting point:
  * the crop's own aspect ratio where the backbone allows it (no resolution spent on padding), the backbone's block
- * normalisation, and the patch position. Measured on MTD against the baseline: docs/quality.md.
+ * normalisation, the patch position and the map smoothing. Measured on MTD against the baseline: docs/quality.md.
  */
 export function defaultFitProfile(baseline: DetectorProfile, backbone: { resizable: boolean; inputWidth: number; inputHeight: number }): DetectorProfile {
   return {
     input: backbone.resizable ? { mode: 'aspect', side: Math.round(Math.sqrt(backbone.inputWidth * backbone.inputHeight)) } : { mode: 'letterbox' },
     features: baseline.features,
     position: DEFAULT_POSITION_WEIGHT,
+    smoothing: { ...DEFAULT_SMOOTHING },
   };
 }

@@ -1,5 +1,5 @@
 import { aspectInputSize } from './input-sizing';
-import { baselineProfile, describeProfile, parseDetectorProfile, profileFromMetadata } from './detector-profile';
+import { baselineProfile, defaultFitProfile, describeProfile, parseDetectorProfile, profileFromMetadata } from './detector-profile';
 import { blockNorms, normaliseFeatures } from './feature-normalisation';
 import { appendPosition } from './position-features';
 
@@ -57,6 +57,26 @@ describe('detector profile', () => {
     expect(() => parseDetectorProfile({ ...valid, input: { mode: 'zoom' } }, 2)).toThrow(/input must be/);
     expect(() => parseDetectorProfile({ ...valid, features: { ...valid.features, weights: [0, 0] } }, 2)).toThrow(/at least one feature weight/);
     expect(() => parseDetectorProfile({ ...valid, score: { kind: 'top-mean', fraction: 2 } }, 2)).toThrow(/score must be/);
+    expect(() => parseDetectorProfile({ ...valid, smoothing: { map: 1 } }, 2)).toThrow(/smoothing must be/);
+    expect(() => parseDetectorProfile({ ...valid, smoothing: { map: -1, score: 4 } }, 2)).toThrow(/smoothing must be/);
+    expect(() => parseDetectorProfile({ ...valid, smoothing: { map: 1, score: 9 } }, 2)).toThrow(/smoothing must be/);
+  });
+
+  it('keeps the map smoothing, and a profile without one (fitted before it existed) smooths nothing', () => {
+    const smoothed = parseDetectorProfile({ ...valid, smoothing: { map: 1, score: 4 } }, 2);
+    expect(smoothed.smoothing).toEqual({ map: 1, score: 4 });
+    expect(describeProfile(smoothed)).toBe('aspect 224 · weights 0.1/1 · floors 0.05/0 · position 1 · top-mean 1% · smoothing σ 1/4');
+    expect(parseDetectorProfile(valid, 2).smoothing).toBeUndefined();
+  });
+
+  it('fits with aspect sizing, position and map smoothing by default', () => {
+    const profile = defaultFitProfile(baselineProfile(undefined, 2), { resizable: true, inputWidth: 224, inputHeight: 224 });
+    expect(profile).toEqual({
+      input: { mode: 'aspect', side: 224 },
+      features: { weights: [1, 1], floors: [0, 0], unitNorm: true },
+      position: 1,
+      smoothing: { map: 1, score: 1 },
+    });
   });
 
   it("uses the backbone's own normalisation as the baseline, else weight 1, no floor and a whole-row unit norm", () => {

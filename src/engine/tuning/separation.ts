@@ -22,6 +22,39 @@ export function rankAuroc(positives: ArrayLike<number>, negatives: ArrayLike<num
   return (rankSum - (n1 * (n1 + 1)) / 2) / (n1 * n0);
 }
 
+/** Image scores of one candidate: the synthetic-defect images (positives) and the clean held-out ones. */
+export interface ScoredSamples {
+  positives: ArrayLike<number>;
+  negatives: ArrayLike<number>;
+}
+
+/**
+ * Standard error of AUROC(a) − AUROC(b) when both candidates scored the same images (DeLong et al., 1988): the
+ * per-image placement values of the two candidates move together, so a paired difference is measured far more
+ * tightly than either AUROC alone.
+ */
+export function pairedAurocDifferenceSe(a: ScoredSamples, b: ScoredSamples): number {
+  const m = a.positives.length;
+  const n = a.negatives.length;
+  if (m < 2 || n < 2 || b.positives.length !== m || b.negatives.length !== n) return NaN;
+  const psi = (x: number, y: number): number => (x > y ? 1 : x === y ? 0.5 : 0);
+  const rowDiff = new Float64Array(m); // V10 of a minus V10 of b, per positive
+  const colDiff = new Float64Array(n); // V01 of a minus V01 of b, per negative
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      const d = psi(a.positives[i], a.negatives[j]) - psi(b.positives[i], b.negatives[j]);
+      rowDiff[i] += d / n;
+      colDiff[j] += d / m;
+    }
+  }
+  return Math.sqrt(sampleVariance(rowDiff) / m + sampleVariance(colDiff) / n);
+}
+
+function sampleVariance(values: Float64Array): number {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1);
+}
+
 /** Fraction of each grid cell covered by the crop-pixel mask (1 = defect), through the sizing's letterbox. */
 export function maskCoverage(mask: Uint8Array, box: Letterbox, gridH: number, gridW: number): Float32Array {
   const cover = new Float32Array(gridH * gridW);

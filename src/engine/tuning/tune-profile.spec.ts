@@ -46,9 +46,14 @@ describe('tuneProfile', () => {
     const { report } = a;
     expect(report).toMatchObject({ tuned: true, heldOutImages: 2, syntheticDefects: 4, memoryImages: 6 });
     expect(report.candidates.length).toBeGreaterThan(8);
-    // The incumbent only ever improves and a candidate replaces it only when better by more than MIN_GAIN, so no
-    // candidate, the baseline included, beats the choice by more than that.
-    for (const c of report.candidates) expect(c.objective).toBeLessThanOrEqual(report.chosen!.objective + MIN_GAIN);
+    // The incumbent only ever improves and a candidate replaces it only when better by more than the gain it
+    // required (at least MIN_GAIN), so no candidate, the baseline included, beats the choice by more than that.
+    const [prior, ...challengers] = report.candidates.filter((c) => c !== report.baseline);
+    expect(prior.requiredGain).toBeUndefined();
+    for (const c of [report.baseline!, ...challengers]) {
+      expect(c.requiredGain).toBeGreaterThanOrEqual(MIN_GAIN);
+      expect(c.objective).toBeLessThanOrEqual(report.chosen!.objective + c.requiredGain!);
+    }
     expect(report.chosen!.profile).toBe(describeProfile(a.profile));
     for (const c of report.candidates) {
       expect(c.objective).toBeCloseTo((c.imageAuroc + c.cellAuroc) / 2, 12);
@@ -62,7 +67,7 @@ describe('tuneProfile', () => {
     const few = [...images.slice(0, MIN_TUNING_IMAGES - 1), new Uint8Array([1, 2, 3])];
     const { profile, report } = await tuneProfile(few, baseline, ctx, { seed: 7 });
     expect(profile).toEqual(await ctx.defaultFitProfile());
-    expect(profile).toEqual({ input: { mode: 'aspect', side: 224 }, features: baseline.features, position: 1 });
+    expect(profile).toEqual({ input: { mode: 'aspect', side: 224 }, features: baseline.features, position: 1, smoothing: { map: 1, score: 1 } });
     expect(report).toMatchObject({ tuned: false, reason: `${MIN_TUNING_IMAGES - 1} decodable OK images; tuning needs at least ${MIN_TUNING_IMAGES}` });
   });
 

@@ -7,13 +7,22 @@ import { AbortedError } from '../engine-error';
 import { buildFlatIndex } from '../faiss-index';
 import { decodeImage } from '../image';
 import { nearestDistances } from '../knn';
-import { defaultFitProfile, describeProfile, type DetectorProfile, type FeatureNormalisation, type InputSizing, type ScoreStatistic } from '../profile/detector-profile';
+import {
+  defaultFitProfile,
+  describeProfile,
+  type DetectorProfile,
+  type FeatureNormalisation,
+  type InputSizing,
+  type MapSmoothing,
+  type ScoreStatistic,
+} from '../profile/detector-profile';
 import { blockNorms, normaliseFeatures } from '../profile/feature-normalisation';
 import { appendPosition, POSITION_CHANNELS } from '../profile/position-features';
 import { createPrng, type Prng } from '../seeded-prng';
-import type { RgbImage } from '../types';
+import { smoothTokenGrid } from '../token-smoothing';
+import type { Letterbox, RgbImage } from '../types';
 import type { WorkerContext } from '../worker-context';
-import { maskCoverage, rankAuroc } from './separation';
+import { maskCoverage, pairedAurocDifferenceSe, rankAuroc, type ScoredSamples } from './separation';
 import { SYNTHETIC_MIN_SIDE, synthesizeDefect, type SyntheticDefectKind } from './synthetic-defects';
 
 export interface TuningOptions {
@@ -34,6 +43,9 @@ export interface CandidateScore {
   imageAuroc: number;
   cellAuroc: number;
   objective: number;
+  /** The objective gain it needed over the incumbent it was measured against (requiredGain); absent for the
+   *  default fit profile, the first incumbent. */
+  requiredGain?: number;
 }
 
 export interface TuningReport {
@@ -58,20 +70,48 @@ const STATISTICS: ScoreStatistic[] = [
   { kind: 'top-mean', fraction: 0.01 },
   { kind: 'percentile', value: 100 },
 ];
+/** Map smoothings tried last, on the chosen features' distances (σ in patches: map, score). */
+const SMOOTHINGS: MapSmoothing[] = [
+  { map: 0, score: 0 },
+  { map: 1, score: 1 },
+  { map: 0, score: 4 },
+  { map: 1, score: 4 },
+  { map: 2, score: 4 },
+  { map: 1, score: 8 },
+];
 /**
- * A candidate must beat the incumbent by this much to replace it. A few dozen held-out images measure an AUROC to
- * a few hundredths only (measured on MTD: synthetic differences below 0.01 did not carry over to real defects), so
- * the prior stays unless the evidence is clear.
+ * A candidate must beat the incumbent by at least this much to replace it. A few dozen held-out images measure an
+ * AUROC to a few hundredths only (measured on MTD: synthetic differences below 0.01 did not carry over to real
+ * defects), so the prior stays unless the evidence is clear.
  */
 export const MIN_GAIN = 0.02;
+
+/**
+ * The objective gain a challenger needs over the incumbent: MIN_GAIN, or the standard error of their paired
+ * image-AUROC difference (the objective's half of it) where that is larger. The image half is measured on a few
+ * dozen images: on MTD (16 clean, 32 synthetic defects at image AUROC ≈ 0.55) a 0.021 objective "gain" from image
+ * AUROC alone picked a map smoothing that cost 0.012 image and 0.04 pixel AUROC on the real defects
+ * (docs/quality.md).
+ */
+export function requiredGain(challenger: ScoredSamples, incumbent: ScoredSamples): number {
+  const se = pairedAurocDifferenceSe(challenger, incumbent);
+  return Number.isFinite(se) ? Math.max(MIN_GAIN, se / 2) : MIN_GAIN;
+}
 
 
 interface RawImage {
   features: Float32Array;
   gridH: number;
   gridW: number;
+  letterbox: Letterbox;
   /** Defect cover per cell (defect images), -1 for padding cells; clean images: 0 or -1. */
   cover: Float32Array;
+}
+
+/** kNN distance of every cell of the held-out images, clean and with defects: what a candidate's rating reads. */
+interface CellDistances {
+  clean: Float32Array[];
+  defects: Float32Array[];
 }
 
 interface SizedSet {
@@ -95,7 +135,17 @@ export async function tuneProfile(
   const prior = defaultFitProfile(baseline, backbone.info);
   const empty = (reason: string): { profile: DetectorProfile; report: TuningReport } => ({
     profile: prior,
-    report: { tuned: false, reason, heldOutImages: 0, syntheticDefects: 0, memoryImages: 0, baseline: null, chosen: null, candidates: [], ms: performance.now() - started },
+    report: {
+      tuned: false,
+      reason,
+      heldOutImages: 0,
+      syntheticDefects: 0,
+      memoryImages: 0,
+      baseline: null,
+      chosen: null,
+      candidates: [],
+      ms: performance.now() - started,
+    },
   });
   if (images.length < MIN_TUNING_IMAGES) return empty(`${images.length} OK images; tuning needs at least ${MIN_TUNING_IMAGES}`);
   const rng = createPrng(options.seed ^ 0x5eed7);
@@ -141,7 +191,7 @@ export async function tuneProfile(
       checkAbort(abortFlag);
       const { features, letterbox } = await ctx.rawFeatures(image, { ...baseline, input: sizing });
       const cover = maskCoverage(mask ?? new Uint8Array(image.width * image.height), letterbox, features.gridH, features.gridW);
-      return { features: features.features, gridH: features.gridH, gridW: features.gridW, cover };
+      return { features: features.features, gridH: features.gridH, gridW: features.gridW, letterbox, cover };
     };
     const set: SizedSet = { sizing, memory: [], clean: [], defects: [], rows: new Int32Array(0) };
     for (const image of memory) set.memory.push(await raw(image, null));
@@ -153,25 +203,33 @@ export async function tuneProfile(
   }
 
   const dim = backbone.info.dim;
-  const measure = (set: SizedSet, features: FeatureNormalisation, position: number): { score: CandidateScore; statistic: ScoreStatistic } => {
+  const measure = (set: SizedSet, features: FeatureNormalisation, position: number, smoothing: MapSmoothing | undefined): Measured => {
     checkAbort(abortFlag);
-    return scoreCandidate(set, blocks, dim, { input: set.sizing, features, ...(position ? { position } : {}) });
+    const profile = { input: set.sizing, features, ...(position ? { position } : {}), ...(smoothing ? { smoothing } : {}) };
+    const cells = cellDistances(set, blocks, dim, profile);
+    return { ...rateCandidate(set, cells, profile), cells };
   };
   const baselineSet = sets[0];
-  const base = measure(baselineSet, baseline.features, 0);
+  const base = measure(baselineSet, baseline.features, 0, undefined);
   const candidates: CandidateScore[] = [base.score];
   // The incumbent starts at the default fit profile (aspect sizing where possible, position); every other
-  // candidate, the baseline included, must beat it by MIN_GAIN.
+  // candidate, the baseline included, must beat it by the required gain.
   const priorSet = sets[sets.length - 1];
   const priorPosition = prior.position ?? 0;
-  const measuredPrior = measure(priorSet, prior.features, priorPosition);
+  const measuredPrior = measure(priorSet, prior.features, priorPosition, prior.smoothing);
+  const beats = (challenger: Rated, incumbent: Rated): boolean => {
+    challenger.score.requiredGain = requiredGain(challenger.images, incumbent.images);
+    return challenger.score.objective > incumbent.score.objective + challenger.score.requiredGain;
+  };
   candidates.push(measuredPrior.score);
-  let best = { set: priorSet, features: prior.features, position: priorPosition, ...measuredPrior };
-  if (base.score.objective > measuredPrior.score.objective + MIN_GAIN) best = { set: baselineSet, features: baseline.features, position: 0, ...base };
+  let best = { set: priorSet, features: prior.features, position: priorPosition, smoothing: prior.smoothing, ...measuredPrior };
+  if (beats(base, measuredPrior)) {
+    best = { set: baselineSet, features: baseline.features, position: 0, smoothing: undefined, ...base };
+  }
   const consider = (set: SizedSet, features: FeatureNormalisation, position = best.position): void => {
-    const result = measure(set, features, position);
+    const result = measure(set, features, position, best.smoothing);
     candidates.push(result.score);
-    if (result.score.objective > best.score.objective + MIN_GAIN) best = { set, features, position, ...result };
+    if (beats(result, best)) best = { ...best, set, features, position, ...result };
   };
 
   // 1. Sizing × normalisation style (whole-row unit norm as the original, or energy-aware: flat patches stay small).
@@ -203,11 +261,21 @@ export async function tuneProfile(
     }
   }
 
+  // 5. Map smoothing: re-rates the chosen features' distances, no new kNN.
+  for (const smoothing of SMOOTHINGS) {
+    if (best.smoothing && smoothing.map === best.smoothing.map && smoothing.score === best.smoothing.score) continue;
+    const profile = { input: best.set.sizing, features: best.features, ...(best.position ? { position: best.position } : {}), smoothing };
+    const result = rateCandidate(best.set, best.cells, profile);
+    candidates.push(result.score);
+    if (beats(result, best)) best = { ...best, smoothing, ...result };
+  }
+
   const profile: DetectorProfile = {
     input: best.set.sizing,
     features: best.features,
     ...(best.position ? { position: best.position } : {}),
     score: best.statistic,
+    ...(best.smoothing ? { smoothing: best.smoothing } : {}),
   };
   return {
     profile,
@@ -224,13 +292,20 @@ export async function tuneProfile(
   };
 }
 
-/** The candidate's features exactly as the worker computes them at inference (worker-context.ts). */
-function scoreCandidate(
-  set: SizedSet,
-  blocks: readonly number[],
-  rawDim: number,
-  profile: Omit<DetectorProfile, 'score'>,
-): { score: CandidateScore; statistic: ScoreStatistic } {
+interface Rated {
+  score: CandidateScore;
+  statistic: ScoreStatistic;
+  /** Image scores under the chosen statistic, for the paired comparison with the incumbent. */
+  images: ScoredSamples;
+}
+
+interface Measured extends Rated {
+  cells: CellDistances;
+}
+
+/** The candidate's features exactly as the worker computes them at inference (worker-context.ts), searched
+ *  against the tuning memory. */
+function cellDistances(set: SizedSet, blocks: readonly number[], rawDim: number, profile: Omit<DetectorProfile, 'score'>): CellDistances {
   const position = profile.position ?? 0;
   const dim = rawDim + (position ? POSITION_CHANNELS : 0);
   const normalised = (image: RawImage): Float32Array => {
@@ -242,8 +317,19 @@ function scoreCandidate(
   set.rows.forEach((row, i) => bank.set(all.subarray(row * dim, (row + 1) * dim), i * dim));
   const index = buildFlatIndex(bank, dim);
   const cellsOf = (image: RawImage): Float32Array => nearestDistances(index, normalised(image), dim);
-  const cleanCells = set.clean.map(cellsOf);
-  const defectCells = set.defects.map(cellsOf);
+  return { clean: set.clean.map(cellsOf), defects: set.defects.map(cellsOf) };
+}
+
+/** Separation of the synthetic defects by the candidate: cells on the map's smoothing, images on the score's. */
+function rateCandidate(set: SizedSet, cells: CellDistances, profile: Omit<DetectorProfile, 'score'>): Rated {
+  const smoothed = (sigma: number) => (distances: Float32Array, i: number, images: RawImage[]): Float32Array =>
+    smoothTokenGrid(distances, images[i].gridH, images[i].gridW, sigma, images[i].letterbox);
+  const mapSigma = smoothed(profile.smoothing?.map ?? 0);
+  const scoreSigma = smoothed(profile.smoothing?.score ?? 0);
+  const cleanCells = cells.clean.map((d, i) => mapSigma(d, i, set.clean));
+  const defectCells = cells.defects.map((d, i) => mapSigma(d, i, set.defects));
+  const cleanScoreCells = cells.clean.map((d, i) => scoreSigma(d, i, set.clean));
+  const defectScoreCells = cells.defects.map((d, i) => scoreSigma(d, i, set.defects));
 
   // Cells: defect cells (mostly covered) against every clean cell and the untouched cells of defect images.
   const positives: number[] = [];
@@ -259,20 +345,24 @@ function scoreCandidate(
   // The original's p99 unless another statistic is clearly better.
   let bestImage = -1;
   let statistic = STATISTICS[0];
+  let images: ScoredSamples = { positives: [], negatives: [] };
   for (const candidate of STATISTICS) {
     const score = (cells: Float32Array, image: RawImage): number => imageScore(cells, image.cover, candidate);
-    const auroc = rankAuroc(
-      defectCells.map((cells, i) => score(cells, set.defects[i])),
-      cleanCells.map((cells, i) => score(cells, set.clean[i])),
-    );
+    const scored = {
+      positives: defectScoreCells.map((d, i) => score(d, set.defects[i])),
+      negatives: cleanScoreCells.map((d, i) => score(d, set.clean[i])),
+    };
+    const auroc = rankAuroc(scored.positives, scored.negatives);
     if (bestImage < 0 || auroc > bestImage + MIN_GAIN) {
       bestImage = auroc;
       statistic = candidate;
+      images = scored;
     }
   }
   return {
     score: { profile: describeProfile({ ...profile, score: statistic }), imageAuroc: bestImage, cellAuroc, objective: (bestImage + cellAuroc) / 2 },
     statistic,
+    images,
   };
 }
 

@@ -158,15 +158,15 @@ export class DetectorResponse {
     type: 'object',
     additionalProperties: true,
     nullable: true,
-    description: 'The detector profile stored with the memory (input, features {weights, floors, unitNorm}, position, score); null for models fitted before profiles (they run the baseline)',
+    description: 'The detector profile stored with the memory (input, features {weights, floors, unitNorm}, position, score, smoothing {map, score} in patches); null for models fitted before profiles (they run the baseline)',
   })
   profile!: Record<string, unknown> | null;
-  @ApiProperty({ type: String, nullable: true, example: 'aspect 224 · weights 0/1/0.5 · floors 0.05/0.047/0.18 · top-mean 1%' }) summary!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'aspect 224 · weights 0.1/1/0.5 · floors 0.06/0.04/1 · unit norm · position 1 · p99 · smoothing σ 1/4' }) summary!: string | null;
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
     nullable: true,
-    description: 'Fit-time self-tuning report: tuned, reason, heldOutImages, syntheticDefects, memoryImages, baseline and chosen {profile, imageAuroc, cellAuroc, objective}, candidates, ms',
+    description: 'Fit-time self-tuning report: tuned, reason, heldOutImages, syntheticDefects, memoryImages, baseline and chosen {profile, imageAuroc, cellAuroc, objective, requiredGain}, candidates (each with the objective gain it needed over the incumbent), ms',
   })
   tuning!: Record<string, unknown> | null;
 }
