@@ -98,7 +98,6 @@ export function requiredGain(challenger: ScoredSamples, incumbent: ScoredSamples
   return Number.isFinite(se) ? Math.max(MIN_GAIN, se / 2) : MIN_GAIN;
 }
 
-
 interface RawImage {
   features: Float32Array;
   gridH: number;
@@ -135,17 +134,7 @@ export async function tuneProfile(
   const prior = defaultFitProfile(baseline, backbone.info);
   const empty = (reason: string): { profile: DetectorProfile; report: TuningReport } => ({
     profile: prior,
-    report: {
-      tuned: false,
-      reason,
-      heldOutImages: 0,
-      syntheticDefects: 0,
-      memoryImages: 0,
-      baseline: null,
-      chosen: null,
-      candidates: [],
-      ms: performance.now() - started,
-    },
+    report: { tuned: false, reason, heldOutImages: 0, syntheticDefects: 0, memoryImages: 0, baseline: null, chosen: null, candidates: [], ms: performance.now() - started },
   });
   if (images.length < MIN_TUNING_IMAGES) return empty(`${images.length} OK images; tuning needs at least ${MIN_TUNING_IMAGES}`);
   const rng = createPrng(options.seed ^ 0x5eed7);
@@ -322,14 +311,14 @@ function cellDistances(set: SizedSet, blocks: readonly number[], rawDim: number,
 
 /** Separation of the synthetic defects by the candidate: cells on the map's smoothing, images on the score's. */
 function rateCandidate(set: SizedSet, cells: CellDistances, profile: Omit<DetectorProfile, 'score'>): Rated {
-  const smoothed = (sigma: number) => (distances: Float32Array, i: number, images: RawImage[]): Float32Array =>
+  const smoothing = (sigma: number, images: RawImage[]) => (distances: Float32Array, i: number): Float32Array =>
     smoothTokenGrid(distances, images[i].gridH, images[i].gridW, sigma, images[i].letterbox);
-  const mapSigma = smoothed(profile.smoothing?.map ?? 0);
-  const scoreSigma = smoothed(profile.smoothing?.score ?? 0);
-  const cleanCells = cells.clean.map((d, i) => mapSigma(d, i, set.clean));
-  const defectCells = cells.defects.map((d, i) => mapSigma(d, i, set.defects));
-  const cleanScoreCells = cells.clean.map((d, i) => scoreSigma(d, i, set.clean));
-  const defectScoreCells = cells.defects.map((d, i) => scoreSigma(d, i, set.defects));
+  const mapSigma = profile.smoothing?.map ?? 0;
+  const scoreSigma = profile.smoothing?.score ?? 0;
+  const cleanCells = cells.clean.map(smoothing(mapSigma, set.clean));
+  const defectCells = cells.defects.map(smoothing(mapSigma, set.defects));
+  const cleanScoreCells = scoreSigma === mapSigma ? cleanCells : cells.clean.map(smoothing(scoreSigma, set.clean));
+  const defectScoreCells = scoreSigma === mapSigma ? defectCells : cells.defects.map(smoothing(scoreSigma, set.defects));
 
   // Cells: defect cells (mostly covered) against every clean cell and the untouched cells of defect images.
   const positives: number[] = [];
