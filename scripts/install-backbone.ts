@@ -35,7 +35,8 @@ async function installByLayers(cmd: Extract<InstallCommand, { mode: 'layers' }>)
   }
   const k = m.generator?.neighbourhood;
   console.log(
-    `[backbone] installed ${m.name} into ${result.directory}: input ${m.input.width}x${m.input.height}, stride ${m.patchStride}, ` +
+    `[backbone] installed ${m.name} into ${result.directory}: input ${m.input.width}x${m.input.height} ` +
+      `(${result.resizable ? `or any multiple of ${m.patchStride}: aspect sizing` : 'fixed: letterbox sizing only'}), stride ${m.patchStride}, ` +
       `grid ${m.input.height / m.patchStride}x${m.input.width / m.patchStride}, dim ${m.dim}, ${k}x${k} neighbourhood ` +
       `${result.combinedInGraph ? 'and resize in the graph' : 'and resize in the worker (opset < 11)'}, ` +
       `${(result.modelBytes / 1024).toFixed(0)} KiB (checked in ${Date.now() - started} ms). ` +

@@ -164,6 +164,32 @@ describe('installOnnxBackbone (any ONNX network by internal tensor names)', () =
     expect(result.layers.map((l) => l.shape)).toEqual([[4, 16, 16], [6, 8, 8]]);
   });
 
+  it('marks a graph that runs at any multiple of the stride resizable, with the exact grid there', async () => {
+    const result = await installOnnxBackbone(base());
+    expect(result.resizable).toBe(true);
+    expect(result.manifest.input.resizable).toBe(true);
+    const backbone = await Backbone.load(resolveBackboneManifest(join(dir, 'models'), 'tiny'), { device: 'cpu', intraOpThreads: 1 });
+    const features = await backbone.extract({ data: new Uint8Array(22 * 12 * 3).fill(90), width: 22, height: 12 });
+    await backbone.release();
+    expect([features.gridH, features.gridW, features.dim]).toEqual([6, 11, 10]);
+  });
+
+  it('keeps a graph with a fixed shape on the way at its install size', async () => {
+    // image → Conv s2 → Reshape to the constant [1, 4, 8, 8] → Relu: runs at 16×16 only.
+    const g = new OnnxGraphBuilder('fixed_net', { opset: 13 });
+    const x = g.input('image', [1, 3, 'h', 'w']);
+    const w = Float32Array.from({ length: 4 * 3 * 9 }, (_, i) => Math.cos(i * 0.7) * 0.3);
+    const stem = g.op('Conv', [x, g.floats('w', w, [4, 3, 3, 3])], { strides: [2, 2], pads: [1, 1, 1, 1] });
+    const fixed = g.op('Reshape', [stem, g.int64s('shape', [1, 4, 8, 8], [4])]);
+    g.op('Relu', [fixed], {}, ['fixed_relu']);
+    g.output('fixed_relu', [1, 4, 8, 8]);
+    writeFileSync(modelPath, g.build());
+    const result = await installOnnxBackbone(base({ layers: ['fixed_relu'] }));
+    expect(result.resizable).toBe(false);
+    expect(result.manifest.input.resizable).toBeUndefined();
+    expect([result.manifest.input.width, result.manifest.patchStride]).toEqual([16, 2]);
+  });
+
   it('rejects a size that is not a multiple of the finest stride', async () => {
     await expect(installOnnxBackbone(base({ size: 17 }))).rejects.toMatchObject({
       code: 'backbone_invalid_input',

@@ -60,6 +60,8 @@ export interface OnnxInstallResult {
   layers: InstalledLayer[];
   /** true: average/resize/dequantise run in the graph; false (opset < 11): resize and average in the worker. */
   combinedInGraph: boolean;
+  /** The installed graph ran at another size with the exact stride grid: marked `input.resizable` (aspect sizing). */
+  resizable: boolean;
   modelBytes: number;
 }
 
@@ -155,6 +157,8 @@ export async function installOnnxBackbone(options: OnnxInstallOptions): Promise<
   });
 
   await checkFeatures(manifest, bytes, threads);
+  const resizable = await acceptsOtherSizes(manifest, bytes, threads);
+  if (resizable) manifest.input.resizable = true;
   replaceDirectory(directory, (temp) => {
     writeFileSync(join(temp, DEFAULT_MODEL_FILE_NAME), bytes);
     writeFileSync(join(temp, MANIFEST_FILE_NAME), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -164,6 +168,7 @@ export async function installOnnxBackbone(options: OnnxInstallOptions): Promise<
     manifest,
     layers: layers.map(({ name, dtype, shape, dequantisedBy }) => ({ name, dtype, shape, ...(dequantisedBy ? { dequantisedBy } : {}) })),
     combinedInGraph,
+    resizable,
     modelBytes: bytes.length,
   };
 }
@@ -311,6 +316,27 @@ async function checkFeatures(manifest: BackboneManifest, bytes: Uint8Array, intr
         `The features are not finite (${features[bad]} at element ${bad}); these tensors cannot be used as features`,
       );
     }
+  } finally {
+    await backbone.release();
+  }
+}
+
+/**
+ * Whether the installed graph takes any input whose sides are multiples of the stride (fully convolutional once
+ * pruned to the tapped layers): one forward at a non-square size off the install size must give the exact stride
+ * grid. A graph with a fixed shape on the way (a Reshape to constants, a Flatten + Gemm) fails it and stays at its
+ * install size (letterbox sizing).
+ */
+async function acceptsOtherSizes(manifest: BackboneManifest, bytes: Uint8Array, intraOpThreads: number): Promise<boolean> {
+  const { width, height } = manifest.input;
+  const stride = manifest.patchStride;
+  const probe = { width: width + 3 * stride, height: Math.max(2 * stride, height - 2 * stride) };
+  const backbone = await Backbone.open({ ...manifest, input: { ...manifest.input, resizable: true } }, bytes, { device: 'cpu', intraOpThreads });
+  try {
+    const { features, gridH, gridW, dim } = await backbone.extract({ data: new Uint8Array(probe.width * probe.height * 3).fill(128), ...probe });
+    return gridH === probe.height / stride && gridW === probe.width / stride && features.length === gridH * gridW * dim && features.every(Number.isFinite);
+  } catch {
+    return false;
   } finally {
     await backbone.release();
   }
