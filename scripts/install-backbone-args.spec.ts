@@ -27,10 +27,12 @@ describe('backbone:install arguments', () => {
       layers: ['356_quantized', '417_quantized'],
       modelsDir: 'models',
       force: true,
+      withBuiltin: false,
       size: 320,
       mean: [0.485, 0.456, 0.406],
       std: [0.229, 0.224, 0.225],
     });
+    expect(parseInstallArgs([...layers, '--with-builtin'], {})).toMatchObject({ mode: 'layers', withBuiltin: true });
   });
 
   it('rejects --mean without --std, a malformed triple and an unknown flag', () => {

@@ -4,8 +4,9 @@ import { parseArgs } from 'node:util';
 export const INSTALL_USAGE = [
   'usage:',
   '  npm run backbone:install -- --onnx FILE --name NAME --layers T1,T2 [--size N] [--mean r,g,b --std r,g,b]',
-  '         [--scale S] [--colour RGB|BGR] [--neighbourhood K] [--force] [--models-dir DIR]',
+  '         [--scale S] [--colour RGB|BGR] [--neighbourhood K] [--with-builtin] [--force] [--models-dir DIR]',
   '      any ONNX network: the named internal tensors become the patch features',
+  '      (--with-builtin: beside the built-in texture blocks, one graph; each recipe\'s tuner weighs them)',
   '  npm run backbone:install -- --onnx FILE --list-tensors [--size N]',
   '      prints the internal tensors usable as --layers, with shapes and strides',
   '  npm run backbone:install -- --onnx FILE --manifest backbone.json [--name NAME] [--force] [--models-dir DIR]',
@@ -29,6 +30,7 @@ export type InstallCommand =
       scale?: number;
       colour?: 'RGB' | 'BGR';
       neighbourhood?: number;
+      withBuiltin: boolean;
     }
   | { mode: 'list'; onnx: string; size?: number }
   | { mode: 'manifest'; onnx: string; manifest: string; name?: string; modelsDir: string; force: boolean };
@@ -66,6 +68,7 @@ export function parseInstallArgs(argv: string[], env: NodeJS.ProcessEnv): Instal
     layers,
     modelsDir,
     force: v.force === true,
+    withBuiltin: v['with-builtin'] === true,
     ...(size !== undefined ? { size } : {}),
     ...(v.mean !== undefined ? { mean: triple('--mean', v.mean, fail) } : {}),
     ...(v.std !== undefined ? { std: triple('--std', v.std as string, fail) } : {}),
@@ -93,6 +96,7 @@ function parse(argv: string[]) {
       colour: { type: 'string' },
       neighbourhood: { type: 'string' },
       force: { type: 'boolean' },
+      'with-builtin': { type: 'boolean' },
       'list-tensors': { type: 'boolean' },
     },
   });

@@ -27,6 +27,7 @@ async function installByLayers(cmd: Extract<InstallCommand, { mode: 'layers' }>)
     ...(cmd.scale !== undefined ? { scale: cmd.scale } : {}),
     ...(cmd.colour ? { colour: cmd.colour } : {}),
     ...(cmd.neighbourhood !== undefined ? { neighbourhood: cmd.neighbourhood } : {}),
+    withBuiltin: cmd.withBuiltin,
   });
   const m = result.manifest;
   for (const layer of result.layers) {

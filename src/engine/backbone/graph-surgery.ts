@@ -244,6 +244,43 @@ export function buildProbeGraph(model: OnnxModel, names: string[]): OnnxModel {
   return OnnxModelFromProto(out.proto);
 }
 
+/** Per-channel affine map from one network's input tensor to another's: x₂ = x₁ · mul + add. */
+export interface InputAdapter {
+  mul: [number, number, number];
+  add: [number, number, number];
+}
+
+/**
+ * One graph that runs two feature graphs on the same image: `first` as it is, `second` with every value and node
+ * name prefixed and its input computed from `first`'s by `adapter` (so each keeps its own normalisation). Outputs:
+ * `first`'s, then `second`'s (prefixed). Each domain gets the higher of the two opsets.
+ */
+export function mergeFeatureGraphs(first: OnnxModel, second: OnnxModel, adapter: InputAdapter, prefix: string): OnnxModel {
+  const out = first.clone();
+  const g = new GraphEditor(out);
+  const graph = out.graph;
+  const other = second.graph;
+  if ((other.node ?? []).some((node) => (node.attribute ?? []).some((a) => a.g || (a.graphs ?? []).length > 0))) {
+    throw new BackboneError('backbone_load_failed', 'Cannot merge a network with control-flow subgraphs (If/Loop/Scan)');
+  }
+  const x = g.op('Add', [g.op('Mul', [first.imageInput().name, g.floats(adapter.mul, [1, 3, 1, 1])]), g.floats(adapter.add, [1, 3, 1, 1])]);
+  const secondInput = second.imageInput().name;
+  const renamed = (name: string): string => (name === '' ? '' : name === secondInput ? x : `${prefix}${name}`);
+  for (const node of other.node ?? []) {
+    graph.node!.push({ ...node, name: node.name ? `${prefix}${node.name}` : node.name, input: (node.input ?? []).map(renamed), output: (node.output ?? []).map(renamed) });
+  }
+  for (const init of other.initializer ?? []) graph.initializer!.push({ ...init, name: renamed(init.name as string) });
+  graph.output = [...(graph.output ?? []), ...(other.output ?? []).map((o) => ({ ...o, name: renamed(o.name as string) }))];
+  const versions = new Map<string, number>();
+  for (const o of [...(first.proto.opsetImport ?? []), ...(second.proto.opsetImport ?? [])]) {
+    const domain = DEFAULT_DOMAINS.has(o.domain ?? '') ? '' : (o.domain as string);
+    versions.set(domain, Math.max(versions.get(domain) ?? 0, Number(o.version)));
+  }
+  out.proto.opsetImport = [...versions].map(([domain, version]) => ({ domain, version }));
+  out.proto.irVersion = Math.max(Number(first.proto.irVersion), Number(second.proto.irVersion));
+  return OnnxModelFromProto(out.proto);
+}
+
 /** Graph output name of a tapped layer's patch features. */
 export function featureOutputName(layer: string): string {
   return `${layer}.patch`;
@@ -303,10 +340,10 @@ class GraphEditor {
     return name;
   }
 
-  floats(values: number[]): string {
+  floats(values: number[], dims: number[] = [values.length]): string {
     const name = this.fresh('const');
     const data = Float32Array.from(values);
-    this.model.graph.initializer!.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer) });
+    this.model.graph.initializer!.push({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(data.buffer) });
     return name;
   }
 

@@ -5,6 +5,7 @@ import { onnx } from 'onnx-proto';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { Backbone } from './backbone';
 import { BackboneError } from './backbone-error';
+import { buildDefaultBackbone } from './default-backbone';
 import { nchwToMap } from './feature-map';
 import { OnnxModel } from './graph-surgery';
 import { toInputTensor } from './input-tensor';
@@ -188,6 +189,49 @@ describe('installOnnxBackbone (any ONNX network by internal tensor names)', () =
     expect(result.resizable).toBe(false);
     expect(result.manifest.input.resizable).toBeUndefined();
     expect([result.manifest.input.width, result.manifest.patchStride]).toEqual([16, 2]);
+  });
+
+  it('installs a network beside the built-in blocks as one graph, each half exactly as it computes alone', async () => {
+    // stage2_pooled is at stride 8, as the built-in; size 32 gives a 4×4 grid. The two inputs normalise differently
+    // (built-in: x/255; this net: (x/255 − 0.5)/0.25), which the merged graph's input adapter must reproduce.
+    const merged = await installOnnxBackbone(base({ name: 'both', layers: ['stage2_pooled'], size: 32, withBuiltin: true }));
+    const alone = await installOnnxBackbone(base({ name: 'alone', layers: ['stage2_pooled'], size: 32 }));
+    const builtin = buildDefaultBackbone();
+    const builtinDim = builtin.manifest.dim!;
+    expect(merged.manifest.outputs.map((o) => o.name)).toEqual([...builtin.manifest.outputs.map((o) => o.name), 'net/stage2_pooled.patch']);
+    expect(merged.manifest.dim).toBe(builtinDim + 6);
+    expect(merged.manifest.normalisation).toEqual({
+      weights: [...builtin.manifest.normalisation!.weights, 1],
+      floors: [...builtin.manifest.normalisation!.floors, 0],
+      unitNorm: true,
+    });
+    expect(merged.manifest.input).toMatchObject({ scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1], width: 32, height: 32, resizable: true });
+
+    const image = patternImage(32);
+    const run = async (backbone: Backbone): Promise<Float32Array> => {
+      const features = (await backbone.extract(image)).features;
+      await backbone.release();
+      return features;
+    };
+    const both = await run(await Backbone.load(resolveBackboneManifest(join(dir, 'models'), 'both'), { device: 'cpu', intraOpThreads: 1 }));
+    const net = await run(await Backbone.load(resolveBackboneManifest(join(dir, 'models'), 'alone'), { device: 'cpu', intraOpThreads: 1 }));
+    const texture = await run(await Backbone.open(builtin.manifest, builtin.model, { device: 'cpu', intraOpThreads: 1 }));
+    const cells = 16;
+    let maxDiff = 0;
+    for (let cell = 0; cell < cells; cell++) {
+      const row = both.subarray(cell * (builtinDim + 6), (cell + 1) * (builtinDim + 6));
+      for (let c = 0; c < builtinDim; c++) maxDiff = Math.max(maxDiff, Math.abs(row[c] - texture[cell * builtinDim + c]));
+      for (let c = 0; c < 6; c++) maxDiff = Math.max(maxDiff, Math.abs(row[builtinDim + c] - net[cell * 6 + c]));
+    }
+    expect(maxDiff).toBeLessThan(1e-4);
+  });
+
+  it('refuses to merge with the built-in blocks at another stride', async () => {
+    await expect(installOnnxBackbone(base({ withBuiltin: true }))).rejects.toMatchObject({
+      code: 'backbone_invalid_input',
+      message: expect.stringContaining('stride 8 (it is 2)'),
+    });
+    expect(existsSync(join(dir, 'models', 'backbones', 'tiny'))).toBe(false);
   });
 
   it('rejects a size that is not a multiple of the finest stride', async () => {

@@ -7,16 +7,19 @@ import { basename, join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { Backbone } from './backbone';
 import { BackboneError } from './backbone-error';
+import { buildDefaultBackbone } from './default-backbone';
 import {
   buildFeatureGraph,
   buildProbeGraph,
   featureOutputName,
   IN_GRAPH_COMBINE_MIN_OPSET,
+  mergeFeatureGraphs,
   OnnxModel,
   type FeatureLayer,
   type GraphImageInput,
+  type InputAdapter,
 } from './graph-surgery';
-import { DEFAULT_MODEL_FILE_NAME, MANIFEST_FILE_NAME, parseBackboneManifest, type BackboneManifest } from './manifest';
+import { DEFAULT_MODEL_FILE_NAME, MANIFEST_FILE_NAME, parseBackboneManifest, type BackboneInputSpec, type BackboneManifest } from './manifest';
 import { backboneDirectory } from './manifest-location';
 import { replaceDirectory } from './replace-directory';
 
@@ -43,7 +46,15 @@ export interface OnnxInstallOptions {
   /** Replace an installed backbone of the same name. */
   force?: boolean;
   intraOpThreads?: number;
+  /**
+   * Install the built-in texture blocks and these layers as one graph (blocks: the built-in's, then one per layer),
+   * so a recipe's tuner can weigh the pretrained network against the built-in families. Needs stride 8 and opset ≥ 11.
+   */
+  withBuiltin?: boolean;
 }
+
+/** Prefix of the installed network's values inside a graph merged with the built-in backbone. */
+export const MERGED_NETWORK_PREFIX = 'net/';
 
 export interface InstalledLayer {
   name: string;
@@ -124,25 +135,40 @@ export async function installOnnxBackbone(options: OnnxInstallOptions): Promise<
 
   const combinedInGraph = model.opset >= IN_GRAPH_COMBINE_MIN_OPSET;
   const feature = buildFeatureGraph(model, { layers, gridLayer, neighbourhood, combineInGraph: combinedInGraph });
-  const bytes = feature.encode();
+  const networkInput: BackboneInputSpec = {
+    name: input.name,
+    width,
+    height,
+    layout: 'NCHW',
+    colour: options.colour ?? 'RGB',
+    scale: options.scale ?? 1 / 255,
+    mean: options.mean ?? IMAGENET_MEAN,
+    std: options.std ?? IMAGENET_STD,
+  };
+  const networkOutputs = layers.map((l) => featureOutputName(l.name));
+  const networkDim = layers.reduce((sum, l) => sum + l.shape[0], 0);
+  let graph = feature;
+  let graphFields: GraphFields = {
+    input: networkInput,
+    outputs: networkOutputs.map((name) => ({ name, layout: 'nchw' })),
+    dim: networkDim,
+  };
+  if (options.withBuiltin) {
+    if (!combinedInGraph) {
+      throw new BackboneError('backbone_invalid_input', `--with-builtin needs opset >= ${IN_GRAPH_COMBINE_MIN_OPSET} (the model has ${model.opset})`);
+    }
+    ({ graph, fields: graphFields } = besideBuiltin(feature, graphFields, patchStride));
+  }
+  const bytes = graph.encode();
   const manifest = parseBackboneManifest({
     name: options.name,
     version: createHash('sha256').update(bytes).digest('hex').slice(0, 12),
-    description: `${basename(options.onnxPath)}, internal tensors ${options.layers.join(' + ')} (installed by name)`,
+    description:
+      `${basename(options.onnxPath)}, internal tensors ${options.layers.join(' + ')} (installed by name)` +
+      (options.withBuiltin ? ', beside the built-in texture blocks' : ''),
     model: DEFAULT_MODEL_FILE_NAME,
-    input: {
-      name: input.name,
-      width,
-      height,
-      layout: 'NCHW',
-      colour: options.colour ?? 'RGB',
-      scale: options.scale ?? 1 / 255,
-      mean: options.mean ?? IMAGENET_MEAN,
-      std: options.std ?? IMAGENET_STD,
-    },
+    ...graphFields,
     patchStride,
-    dim: layers.reduce((sum, l) => sum + l.shape[0], 0),
-    outputs: layers.map((l) => ({ name: featureOutputName(l.name), layout: 'nchw' })),
     combine: combinedInGraph
       ? { mode: 'concat', grid: 'first', neighbourhoodAverage: 1 }
       : { mode: 'concat', grid: 'finest', neighbourhoodAverage: neighbourhood },
@@ -153,6 +179,7 @@ export async function installOnnxBackbone(options: OnnxInstallOptions): Promise<
       layers: layers.map(({ name, dtype, shape, dequantisedBy }) => ({ name, dtype, shape, ...(dequantisedBy ? { dequantisedBy } : {}) })),
       neighbourhood,
       combinedInGraph,
+      ...(options.withBuiltin ? { withBuiltin: true } : {}),
     },
   });
 
@@ -340,6 +367,50 @@ async function acceptsOtherSizes(manifest: BackboneManifest, bytes: Uint8Array, 
   } finally {
     await backbone.release();
   }
+}
+
+type GraphFields = Pick<BackboneManifest, 'input' | 'outputs' | 'dim' | 'normalisation'>;
+
+/**
+ * The feature graph merged after the generated built-in graph (its values prefixed MERGED_NETWORK_PREFIX, its
+ * input re-normalised in the graph) and the manifest fields of both: the built-in's input, its blocks and their
+ * normalisation, then one block per layer at weight 1, floor 0.
+ */
+function besideBuiltin(feature: OnnxModel, network: GraphFields, patchStride: number): { graph: OnnxModel; fields: GraphFields } {
+  const builtin = buildDefaultBackbone();
+  const b = builtin.manifest;
+  if (patchStride !== b.patchStride || network.input.colour !== b.input.colour) {
+    throw new BackboneError(
+      'backbone_invalid_input',
+      `--with-builtin needs the finest layer at stride ${b.patchStride} (it is ${patchStride}) and ${b.input.colour} input`,
+    );
+  }
+  const graph = mergeFeatureGraphs(OnnxModel.decode(builtin.model), feature, inputAdapter(b.input, network.input), MERGED_NETWORK_PREFIX);
+  const norm = b.normalisation ?? { weights: b.outputs.map(() => 1), floors: b.outputs.map(() => 0), unitNorm: true };
+  const added = network.outputs.length;
+  return {
+    graph,
+    fields: {
+      input: { ...b.input, width: network.input.width, height: network.input.height },
+      outputs: [...b.outputs, ...network.outputs.map((o) => ({ ...o, name: `${MERGED_NETWORK_PREFIX}${o.name}` }))],
+      dim: (b.dim ?? 0) + (network.dim ?? 0),
+      normalisation: {
+        weights: [...norm.weights, ...new Array<number>(added).fill(1)],
+        floors: [...norm.floors, ...new Array<number>(added).fill(0)],
+        unitNorm: norm.unitNorm,
+      },
+    },
+  };
+}
+
+/** Per channel, the network's input tensor from the built-in's: both are (pixel · scale − mean) / std. */
+function inputAdapter(from: BackboneInputSpec, to: BackboneInputSpec): InputAdapter {
+  const channel = (c: number): [number, number] => {
+    const ratio = to.scale / from.scale;
+    return [(from.std[c] * ratio) / to.std[c], (from.mean[c] * ratio - to.mean[c]) / to.std[c]];
+  };
+  const [r, g, b] = [channel(0), channel(1), channel(2)];
+  return { mul: [r[0], g[0], b[0]], add: [r[1], g[1], b[1]] };
 }
 
 function finestLayer(grids: Array<[number, number]>): number {
