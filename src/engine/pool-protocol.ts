@@ -143,6 +143,16 @@ export interface WorkerInfo {
   warmUpMs?: number;
 }
 
+/** A freshly written memory to read into this worker's cache now, not on the first inference that needs it. */
+export interface LoadMemoryInput {
+  memory: MemoryArtifactRef;
+}
+export interface LoadMemoryOutput {
+  threadId: number;
+  /** false: this worker already held this version. */
+  loaded: boolean;
+}
+
 export interface TaskMap {
   detect: { input: DetectInput; output: DetectOutput };
   extract: { input: ExtractInput; output: ExtractOutput };
@@ -150,6 +160,7 @@ export interface TaskMap {
   infer: { input: InferInput; output: InferOutput };
   inferBatch: { input: InferBatchInput; output: InferBatchOutput };
   info: { input: InfoInput; output: WorkerInfo };
+  loadMemory: { input: LoadMemoryInput; output: LoadMemoryOutput };
 }
 export type TaskName = keyof TaskMap;
 export type TaskInput<K extends TaskName> = TaskMap[K]['input'];

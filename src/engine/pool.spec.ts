@@ -134,6 +134,21 @@ describe('InferencePool (real workers)', () => {
     expect(smooth.score).not.toBe(plain.score);
   });
 
+  it('preloads a memory into every worker, so the next inferences find it loaded', async () => {
+    const npzPath = join(dir, 'fresh.npz');
+    const indexPath = join(dir, 'fresh_index.faiss');
+    writeFileSync(npzPath, fit.npzBytes as Uint8Array);
+    writeFileSync(indexPath, fit.indexBytes as Uint8Array);
+    const fresh = { npzPath, npzMtimeMs: statSync(npzPath).mtimeMs, indexPath, indexMtimeMs: statSync(indexPath).mtimeMs };
+    const loads = await Promise.all([pool.run('loadMemory', { memory: fresh }), pool.run('loadMemory', { memory: fresh })]);
+    expect(new Set(loads.map((l) => l.threadId)).size).toBe(2);
+    expect(loads.map((l) => l.loaded)).toEqual([true, true]);
+    const png = await discPng(204);
+    const infers = await Promise.all([pool.infer({ ...inferInput(png), memory: fresh }), pool.infer({ ...inferInput(png), memory: fresh })]);
+    expect(infers.map((r) => r.memoryLoaded)).toEqual([false, false]);
+    expect((await pool.run('loadMemory', { memory: fresh })).loaded).toBe(false);
+  });
+
   it('moves the image to the worker on request (detached here, same answer as a copied one)', async () => {
     const png = await discPng(210);
     const copied = await pool.infer(inferInput(png));

@@ -37,6 +37,13 @@ async function runInfo(input: TaskInput<'info'>, ctx: WorkerContext): Promise<Wo
   };
 }
 
+/** Reads a memory into this worker's cache (after a fit), so the first inference with it does not pay for it. */
+async function runLoadMemory(input: TaskInput<'loadMemory'>, ctx: WorkerContext): Promise<TaskOutput<'loadMemory'>> {
+  const before = ctx.memories.loads;
+  ctx.memories.get(input.memory);
+  return { threadId, loaded: ctx.memories.loads !== before };
+}
+
 // Task registry: adding a task is one line here (plus its TaskMap entry in pool-protocol.ts).
 const HANDLERS: { [K in TaskName]: Handler<K> } = {
   detect: runDetect,
@@ -45,6 +52,7 @@ const HANDLERS: { [K in TaskName]: Handler<K> } = {
   infer: runInfer,
   inferBatch: runInferBatch,
   info: runInfo,
+  loadMemory: runLoadMemory,
 };
 
 // OpenMP/OpenBLAS read OMP_NUM_THREADS once per process; the pool sets it before starting workers, and this

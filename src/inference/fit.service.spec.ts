@@ -34,6 +34,25 @@ describe('FitService', () => {
     expect([...fs.readFileSync(kit.store.artifactPath(REF, 'memory'))]).toEqual([1, 2, 3]);
   });
 
+  it('reads the new memory into the workers after the fit, as the first inspection will ask for it', async () => {
+    kit = newInspectionServices({ BDI_MIN_OK_SAMPLES: '3' });
+    await seedOk(3);
+    await kit.fit.fitOk(fitInput());
+    for (let i = 0; i < 5 && kit.engine.preloadCalls.length === 0; i++) await new Promise((resolve) => setImmediate(resolve));
+    const memoryPath = kit.store.artifactPath(REF, 'memory');
+    expect(kit.engine.preloadCalls).toEqual([
+      expect.objectContaining({ npzPath: memoryPath, npzMtimeMs: fs.statSync(memoryPath).mtimeMs, indexPath: kit.store.artifactPath(REF, 'index') }),
+    ]);
+  });
+
+  it('does not preload a model it did not write', async () => {
+    kit = newInspectionServices({ BDI_MIN_OK_SAMPLES: '5' });
+    await seedOk(2);
+    await expect(kit.fit.fitOk(fitInput())).rejects.toMatchObject({ code: 'insufficient_ok_samples' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(kit.engine.preloadCalls).toEqual([]);
+  });
+
   it('keeps every patch with memory_fit', async () => {
     kit = newInspectionServices({ BDI_MIN_OK_SAMPLES: '3' });
     await seedOk(3);

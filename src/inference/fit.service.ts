@@ -13,7 +13,7 @@ import { EngineRunOptions, INSPECTION_ENGINE, INTERACTIVE, InspectionEngine } fr
 import { InspectionDiagnostics, elapsedMs, statsFields } from './inspection-diagnostics.service';
 import { FitOkResponse } from './dto/inspection-responses.dto';
 import { FitOkInput } from './inference.types';
-import { ModelArtifacts } from './model-artifacts.service';
+import { ModelArtifacts, memoryRef } from './model-artifacts.service';
 
 const CORESET_SEED = 0;
 
@@ -26,6 +26,21 @@ export class FitService {
     private readonly artifacts: ModelArtifacts,
     private readonly diagnostics: InspectionDiagnostics,
   ) {}
+
+  /**
+   * Reads the new memory into the workers in the background (not awaited): the first inspection after a fit then
+   * finds it loaded. A failure only costs that first inspection the load; the diagnostics event says which.
+   */
+  private preload(input: FitOkInput): void {
+    const started = performance.now();
+    void this.artifacts
+      .probe(input)
+      .then((probe) => this.engine.preload(memoryRef(probe)))
+      .then(
+        (workers) => this.diagnostics.event('fit_ok.preloaded', input, { workers_loaded: workers, elapsed_ms: elapsedMs(started) }),
+        (error: unknown) => this.diagnostics.event('fit_ok.preload_failed', input, { error: error instanceof Error ? error.message : String(error) }),
+      );
+  }
 
   async fitOk(input: FitOkInput, run: EngineRunOptions = INTERACTIVE): Promise<FitOkResponse> {
     const started = performance.now();
@@ -108,6 +123,7 @@ export class FitService {
         this.diagnostics.event('fit_ok.lock_releasing', input, { node: this.config.jobs.nodeId, model_version: written.version });
         return { fit, written };
       });
+      this.preload(input);
       const memoryStats = await this.store.fileStats(written.memoryPath);
       const indexStats = written.indexPath ? await this.store.fileStats(written.indexPath) : null;
       this.diagnostics.event('fit_ok.response', input, {

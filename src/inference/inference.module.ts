@@ -36,6 +36,11 @@ import { ScoringService } from './scoring.service';
         fit: (input, options) => pool.run('fit', input, options),
         // Every caller's image bytes (upload, job payload, dataset file) are read once: moved to the worker, not copied.
         infer: (input, options) => pool.run('infer', input, { ...options, transferImage: true }),
+        preload: async (memory) => {
+          const workers = Math.max(1, config.inference.workers);
+          const runs = Array.from({ length: workers }, () => pool.run('loadMemory', { memory }, { priority: 'background' }));
+          return (await Promise.all(runs)).filter((r) => r.loaded).length;
+        },
       }),
     },
   ],

@@ -1,5 +1,6 @@
 // A typed stand-in for the worker pool (InspectionEngine) in unit specs: answers are queued or computed per call,
 // and every call is recorded, so a spec states what the engine said and checks what the service did with it.
+import type { MemoryArtifactRef } from '../../engine/memory-cache';
 import type { FitInput, FitOutput, InferInput, InferOutput } from '../../engine/pool-protocol';
 import type { EngineRunOptions, InspectionEngine } from '../inspection-engine';
 
@@ -9,6 +10,7 @@ export class FakeInspectionEngine implements InspectionEngine {
   readonly size = 1;
   readonly fitCalls: Array<{ input: FitInput; options: EngineRunOptions }> = [];
   readonly inferCalls: Array<{ input: InferInput; options: EngineRunOptions }> = [];
+  readonly preloadCalls: MemoryArtifactRef[] = [];
 
   /** Per inference: a fixed answer, or one computed from the input (e.g. by image bytes). */
   inferAnswer: InferAnswer | ((input: InferInput) => InferAnswer) = { score: 0.1 };
@@ -37,6 +39,11 @@ export class FakeInspectionEngine implements InspectionEngine {
       timingsMs: { decode: 0, backbone: 0, coreset: 0, total: 0 },
       ...this.fitAnswer,
     };
+  }
+
+  async preload(memory: MemoryArtifactRef): Promise<number> {
+    this.preloadCalls.push(memory);
+    return this.size;
   }
 
   async infer(input: InferInput, options: EngineRunOptions): Promise<InferOutput> {
