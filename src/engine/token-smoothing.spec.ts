@@ -24,7 +24,7 @@ describe('smoothTokenGrid', () => {
   });
 
   it('smooths only the content cells of a letterboxed crop: padding neither changes nor leaks in', () => {
-    // A 112×56 crop in a 56×56 input: content 56×28 centred, rows 0–1 and 5–6 of the 7×7 grid are padding.
+    // A 112×56 crop in a 56×56 input: content 56×28 centred (input rows 14–41); grid rows 0 and 6 are padding only.
     const box = letterboxGeometry(112, 56, 56, 56);
     expect([box.offsetY, box.contentHeight]).toEqual([14, 28]);
     const grid = new Float32Array(49).fill(9);

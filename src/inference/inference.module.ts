@@ -31,17 +31,19 @@ import { ScoringService } from './scoring.service';
     {
       provide: INSPECTION_ENGINE,
       inject: [InferencePoolService, APP_CONFIG],
-      useFactory: (pool: InferencePoolService, config: AppConfig): InspectionEngine => ({
-        size: Math.max(1, config.inference.workers),
-        fit: (input, options) => pool.run('fit', input, options),
-        // Every caller's image bytes (upload, job payload, dataset file) are read once: moved to the worker, not copied.
-        infer: (input, options) => pool.run('infer', input, { ...options, transferImage: true }),
-        preload: async (memory) => {
-          const workers = Math.max(1, config.inference.workers);
-          const runs = Array.from({ length: workers }, () => pool.run('loadMemory', { memory }, { priority: 'background' }));
-          return (await Promise.all(runs)).filter((r) => r.loaded).length;
-        },
-      }),
+      useFactory: (pool: InferencePoolService, config: AppConfig): InspectionEngine => {
+        const size = Math.max(1, config.inference.workers);
+        return {
+          size,
+          fit: (input, options) => pool.run('fit', input, options),
+          // Every caller's image bytes (upload, job payload, dataset file) are read once: moved to the worker, not copied.
+          infer: (input, options) => pool.run('infer', input, { ...options, transferImage: true }),
+          preload: async (memory) => {
+            const runs = Array.from({ length: size }, () => pool.run('loadMemory', { memory }, { priority: 'background' }));
+            return (await Promise.all(runs)).filter((r) => r.loaded).length;
+          },
+        };
+      },
     },
   ],
   exports: [FitService, CalibrationService, ScoringService, ModelStateService],

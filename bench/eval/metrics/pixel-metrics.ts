@@ -72,14 +72,11 @@ export class PixelMetricsAccumulator {
     let fp = 0;
     let tp = 0;
     let overlap = 0;
-    let wins = 0;
     // Thresholds from the highest bin down: each occupied bin is one point of both curves.
     for (let bin = SCORE_BIN_COUNT - 1; bin >= 0; bin--) {
       const neg = this.negatives[bin];
       const pos = this.positives[bin];
       if (neg === 0 && pos === 0) continue;
-      // Mann–Whitney: defect pixels in this bin beat all good pixels below it and tie with those inside.
-      wins += pos * (this.negativeTotal - fp - neg + 0.5 * neg);
       fp += neg;
       tp += pos;
       overlap += this.overlapWeight[bin];
@@ -97,7 +94,7 @@ export class PixelMetricsAccumulator {
       perGroupShare[group] = total / this.positiveTotal;
     }
     return {
-      pixelAuroc: wins / (this.positiveTotal * this.negativeTotal),
+      pixelAuroc: this.aurocAgainstNegatives(this.positives).auroc,
       aupro: trapezoidArea(fprs, pros, auproLimit) / auproLimit,
       auproLimit,
       positivePixels: this.positiveTotal,
@@ -109,6 +106,7 @@ export class PixelMetricsAccumulator {
     };
   }
 
+  /** Mann–Whitney over the bins: defect pixels in a bin beat every good pixel below it and tie with those inside. */
   private aurocAgainstNegatives(positives: Float64Array): { auroc: number; total: number } {
     let below = this.negativeTotal;
     let wins = 0;
@@ -120,7 +118,7 @@ export class PixelMetricsAccumulator {
       wins += positives[bin] * (below + 0.5 * neg);
       total += positives[bin];
     }
-    return { auroc: total === 0 ? 0.5 : wins / (total * this.negativeTotal), total };
+    return { auroc: wins / (total * this.negativeTotal), total };
   }
 }
 

@@ -1,4 +1,5 @@
 // The self-contained evaluation report: one HTML file with inline SVG charts and data-URL thumbnails.
+import type { PerTypeOutcome } from '../evaluate';
 import { CurveSeries, escapeXml, histogramSvg, rocSvg } from './svg-charts';
 
 export interface CaseCard {
@@ -19,7 +20,7 @@ export interface ReportData {
   goodScores: number[];
   defectiveScores: number[];
   threshold: number | null;
-  perType: Array<{ type: string; count: number; auroc: number | null; meanScore: number; pixelAuroc: number | null; pixelShare: number | null }>;
+  perType: PerTypeOutcome[];
   falseNegatives: CaseCard[];
   falsePositives: CaseCard[];
 }

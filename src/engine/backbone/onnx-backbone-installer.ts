@@ -54,7 +54,7 @@ export interface OnnxInstallOptions {
 }
 
 /** Prefix of the installed network's values inside a graph merged with the built-in backbone. */
-export const MERGED_NETWORK_PREFIX = 'net/';
+const MERGED_NETWORK_PREFIX = 'net/';
 
 export interface InstalledLayer {
   name: string;
@@ -183,8 +183,7 @@ export async function installOnnxBackbone(options: OnnxInstallOptions): Promise<
     },
   });
 
-  await checkFeatures(manifest, bytes, threads);
-  const resizable = await acceptsOtherSizes(manifest, bytes, threads);
+  const resizable = await checkFeatures(manifest, bytes, threads);
   if (resizable) manifest.input.resizable = true;
   replaceDirectory(directory, (temp) => {
     writeFileSync(join(temp, DEFAULT_MODEL_FILE_NAME), bytes);
@@ -321,9 +320,15 @@ async function probeValues(
   }
 }
 
-/** Loads the built graph exactly as the worker will and checks a forward on a textured image gives finite features. */
-async function checkFeatures(manifest: BackboneManifest, bytes: Uint8Array, intraOpThreads: number): Promise<void> {
-  const backbone = await Backbone.open(manifest, bytes, { device: 'cpu', intraOpThreads });
+/**
+ * Loads the built graph as the worker will and checks a forward on a textured image at the install size gives
+ * finite features. Returns whether the graph also takes any input whose sides are multiples of the stride (fully
+ * convolutional once pruned to the tapped layers): one more forward, in the same session, at a non-square size off
+ * the install size must give the exact stride grid. A graph with a fixed shape on the way (a Reshape to constants, a
+ * Flatten + Gemm) fails that and stays at its install size (letterbox sizing).
+ */
+async function checkFeatures(manifest: BackboneManifest, bytes: Uint8Array, intraOpThreads: number): Promise<boolean> {
+  const backbone = await Backbone.open({ ...manifest, input: { ...manifest.input, resizable: true } }, bytes, { device: 'cpu', intraOpThreads });
   try {
     const { width, height } = manifest.input;
     const data = new Uint8Array(width * height * 3);
@@ -343,27 +348,15 @@ async function checkFeatures(manifest: BackboneManifest, bytes: Uint8Array, intr
         `The features are not finite (${features[bad]} at element ${bad}); these tensors cannot be used as features`,
       );
     }
-  } finally {
-    await backbone.release();
-  }
-}
-
-/**
- * Whether the installed graph takes any input whose sides are multiples of the stride (fully convolutional once
- * pruned to the tapped layers): one forward at a non-square size off the install size must give the exact stride
- * grid. A graph with a fixed shape on the way (a Reshape to constants, a Flatten + Gemm) fails it and stays at its
- * install size (letterbox sizing).
- */
-async function acceptsOtherSizes(manifest: BackboneManifest, bytes: Uint8Array, intraOpThreads: number): Promise<boolean> {
-  const { width, height } = manifest.input;
-  const stride = manifest.patchStride;
-  const probe = { width: width + 3 * stride, height: Math.max(2 * stride, height - 2 * stride) };
-  const backbone = await Backbone.open({ ...manifest, input: { ...manifest.input, resizable: true } }, bytes, { device: 'cpu', intraOpThreads });
-  try {
-    const { features, gridH, gridW, dim } = await backbone.extract({ data: new Uint8Array(probe.width * probe.height * 3).fill(128), ...probe });
-    return gridH === probe.height / stride && gridW === probe.width / stride && features.length === gridH * gridW * dim && features.every(Number.isFinite);
-  } catch {
-    return false;
+    const stride = manifest.patchStride;
+    const probe = { width: width + 3 * stride, height: Math.max(2 * stride, height - 2 * stride) };
+    try {
+      // extract() itself refuses a grid other than the input over the stride.
+      const other = await backbone.extract({ data: new Uint8Array(probe.width * probe.height * 3).fill(128), ...probe });
+      return other.features.every(Number.isFinite);
+    } catch {
+      return false;
+    }
   } finally {
     await backbone.release();
   }

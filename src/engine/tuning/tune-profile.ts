@@ -194,7 +194,7 @@ export async function tuneProfile(
   const dim = backbone.info.dim;
   const measure = (set: SizedSet, features: FeatureNormalisation, position: number, smoothing: MapSmoothing | undefined): Measured => {
     checkAbort(abortFlag);
-    const profile = { input: set.sizing, features, ...(position ? { position } : {}), ...(smoothing ? { smoothing } : {}) };
+    const profile = candidateProfile(set.sizing, features, position, smoothing);
     const cells = cellDistances(set, blocks, dim, profile);
     return { ...rateCandidate(set, cells, profile), cells };
   };
@@ -253,19 +253,12 @@ export async function tuneProfile(
   // 5. Map smoothing: re-rates the chosen features' distances, no new kNN.
   for (const smoothing of SMOOTHINGS) {
     if (best.smoothing && smoothing.map === best.smoothing.map && smoothing.score === best.smoothing.score) continue;
-    const profile = { input: best.set.sizing, features: best.features, ...(best.position ? { position: best.position } : {}), smoothing };
-    const result = rateCandidate(best.set, best.cells, profile);
+    const result = rateCandidate(best.set, best.cells, candidateProfile(best.set.sizing, best.features, best.position, smoothing));
     candidates.push(result.score);
     if (beats(result, best)) best = { ...best, smoothing, ...result };
   }
 
-  const profile: DetectorProfile = {
-    input: best.set.sizing,
-    features: best.features,
-    ...(best.position ? { position: best.position } : {}),
-    score: best.statistic,
-    ...(best.smoothing ? { smoothing: best.smoothing } : {}),
-  };
+  const profile: DetectorProfile = { ...candidateProfile(best.set.sizing, best.features, best.position, best.smoothing), score: best.statistic };
   return {
     profile,
     report: {
@@ -279,6 +272,16 @@ export async function tuneProfile(
       ms: performance.now() - started,
     },
   };
+}
+
+/** A candidate as a profile without its score statistic (each rating picks that); position 0 is left out. */
+function candidateProfile(
+  input: InputSizing,
+  features: FeatureNormalisation,
+  position: number,
+  smoothing: MapSmoothing | undefined,
+): Omit<DetectorProfile, 'score'> {
+  return { input, features, ...(position ? { position } : {}), ...(smoothing ? { smoothing } : {}) };
 }
 
 interface Rated {
