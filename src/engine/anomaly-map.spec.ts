@@ -90,4 +90,13 @@ describe('buildAnomalyMaps: the shown map and the score map, each smoothed as th
     expect(shared).toBe(same);
     expect(anomalyScore(same, max)).toBeLessThan(anomalyScore(map, max));
   });
+
+  it("builds the map from the map view's distances and the score from the score view's, even at one σ", () => {
+    const quiet = new Float32Array(64).fill(0.2);
+    const { map, scoreMap } = buildAnomalyMaps(input, { map: 1, score: 1 }, quiet);
+    const max = { kind: 'percentile' as const, value: 100 };
+    expect(scoreMap).not.toBe(map);
+    expect(anomalyScore(map, max)).toBeCloseTo(0.2, 6); // a flat grid stays flat through smoothing and upsampling
+    expect(anomalyScore(scoreMap, max)).toBeGreaterThan(0.5); // the spike, smoothed at σ 1 (measured 0.81)
+  });
 });

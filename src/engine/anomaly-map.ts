@@ -62,13 +62,24 @@ export function buildAnomalyMap(input: AnomalyMapInput): AnomalyMap {
 }
 
 /**
- * The map shown and cut into regions, and the map the image score is read from, each from the distance grid
- * smoothed as the profile says (the same map when both σ agree; without smoothing, the original's map).
+ * The map shown and cut into regions, and the map the image score is read from, each from its distance grid
+ * smoothed as the profile says: `input.distances` for the score, `mapDistances` (the map view's, profile.mapView)
+ * for the map. One map when both grids and both σ agree; without smoothing or a map view, the original's map.
  */
-export function buildAnomalyMaps(input: AnomalyMapInput, smoothing: MapSmoothing | undefined): { map: AnomalyMap; scoreMap: AnomalyMap } {
-  const smoothed = (sigma: number): AnomalyMapInput => ({ ...input, distances: smoothTokenGrid(input.distances, input.gridH, input.gridW, sigma, input.letterbox) });
-  const map = buildAnomalyMap(smoothed(smoothing?.map ?? 0));
-  const scoreMap = !smoothing || smoothing.score === smoothing.map ? map : buildAnomalyMap(smoothed(smoothing.score));
+export function buildAnomalyMaps(
+  input: AnomalyMapInput,
+  smoothing: MapSmoothing | undefined,
+  mapDistances: Float32Array = input.distances,
+): { map: AnomalyMap; scoreMap: AnomalyMap } {
+  const smoothed = (distances: Float32Array, sigma: number): AnomalyMapInput => ({
+    ...input,
+    distances: smoothTokenGrid(distances, input.gridH, input.gridW, sigma, input.letterbox),
+  });
+  const mapSigma = smoothing?.map ?? 0;
+  const scoreSigma = smoothing?.score ?? 0;
+  const map = buildAnomalyMap(smoothed(mapDistances, mapSigma));
+  const shared = mapDistances === input.distances && scoreSigma === mapSigma;
+  const scoreMap = shared ? map : buildAnomalyMap(smoothed(input.distances, scoreSigma));
   return { map, scoreMap };
 }
 

@@ -1,18 +1,25 @@
-// Task `fit`: streams images one at a time through decode → backbone → L2 norm. Full-dimension rows go to a
-// temporary file (bounded memory: only the projected rows, 128 floats per patch, stay in RAM for the coreset
-// selection); the selected rows are read back in selection order.
+// Task `fit`: streams images one at a time through decode → backbone → the profile's score view. Full-dimension rows
+// go to a temporary file (bounded memory: only the projected rows, 64 floats per patch, stay in RAM for the coreset
+// selection); the selected rows are read back in selection order. A profile with a map view (profile.mapView) also
+// spills the raw rows: once every row's block norms are known, the view's noise floors are learned from all of them,
+// and a second pass over the spilled rows builds the map view's own coreset.
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { coresetSize, kCenterGreedy, SelectionSpace } from './coreset';
 import { AbortedError, ImageDecodeError, InvalidArgumentError, TokenGridMismatchError } from './engine-error';
 import { buildFlatIndex, serializeIndex } from './faiss-index';
-import { encodeMemoryNpz } from './npz';
+import { nearestDistances } from './knn';
+import { encodeMemoryNpz, type MemoryRows } from './npz';
 import type { FitImage, FitImageError, FitInput, FitOutput } from './pool-protocol';
-import { PROFILE_METADATA_KEY, TUNING_METADATA_KEY } from './profile/detector-profile';
+import { PROFILE_METADATA_KEY, TUNING_METADATA_KEY, type DetectorProfile, type MapView } from './profile/detector-profile';
+import { blockNorms } from './profile/feature-normalisation';
+import { featureView } from './profile/feature-view';
+import { noiseFloorsOf, quantile } from './profile/noise-floors';
+import { POSITION_CHANNELS } from './profile/position-features';
 import { tuneProfile, type TuningReport } from './tuning/tune-profile';
 import { reportTaskProgress } from './task-progress';
-import type { WorkerContext } from './worker-context';
+import type { PreparedRaw, WorkerContext } from './worker-context';
 
 function checkAbort(flag: Int32Array | undefined): void {
   if (flag && Atomics.load(flag, 0) !== 0) throw new AbortedError('Fit aborted');
@@ -53,6 +60,13 @@ class RowSpill {
     this.rows += block.length / this.dim;
   }
 
+  /** `count` consecutive rows from row `start`. */
+  read(start: number, count: number): Float32Array {
+    const out = new Float32Array(count * this.dim);
+    readSync(this.fd, new Uint8Array(out.buffer), 0, out.byteLength, start * this.dim * 4);
+    return out;
+  }
+
   /** Rows in the order given, [indices.length, dim]. */
   gather(indices: Int32Array): Float32Array {
     const rowBytes = this.dim * 4;
@@ -72,6 +86,84 @@ class RowSpill {
     closeSync(this.fd);
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+interface Selection {
+  indices: Int32Array;
+  appliedRate: number;
+  radius: number;
+}
+
+/** The coreset of n rows from their projections (null: keep every row, in order). */
+function selectRows(projected: Float32Array[] | null, n: number, spaceDim: number, input: FitInput, abortFlag?: Int32Array): Selection {
+  if (!projected) return { indices: Int32Array.from({ length: n }, (_, i) => i), appliedRate: 1, radius: 0 };
+  const all = new Float32Array(n * spaceDim);
+  let offset = 0;
+  for (const block of projected.splice(0)) {
+    all.set(block, offset);
+    offset += block.length;
+  }
+  const selection = kCenterGreedy(all, n, spaceDim, input.coresetRate, input.seed, abortFlag);
+  return { indices: selection.indices, appliedRate: selection.appliedRate, radius: selection.radius };
+}
+
+/** Rows sampled to put the map view's distances on the score's scale. */
+const SCALE_SAMPLE_ROWS = 2048;
+
+/**
+ * The map view's memory: each image's spilled raw rows under the view, then its own coreset. The GUI cuts regions
+ * from the map at a threshold in image-score units, so the view's distances get a scale to the score's units: OK
+ * rows outside both memories get their kNN distance in each view, and the ratio of the two 99th percentiles is the
+ * scale (mapView.scale, applied to the map view's distances at inference).
+ */
+function mapViewMemory(
+  raw: RowSpill,
+  grids: ReadonlyArray<{ h: number; w: number }>,
+  blocks: readonly number[],
+  profile: DetectorProfile & { mapView: MapView },
+  score: { rows: RowSpill; bank: Float32Array; selected: Int32Array },
+  input: FitInput,
+  tempDir: string,
+  abortFlag?: Int32Array,
+): { memory: MemoryRows; scale: number } {
+  const dim = raw.dim + (profile.position ? POSITION_CHANNELS : 0);
+  const rows = new RowSpill(tempDir, dim);
+  try {
+    const space = input.coresetRate >= 1 ? null : new SelectionSpace(dim, input.seed, input.projectionDim);
+    const projected: Float32Array[] = [];
+    let start = 0;
+    for (const grid of grids) {
+      checkAbort(abortFlag);
+      const count = grid.h * grid.w;
+      const view = featureView({ features: raw.read(start, count), gridH: grid.h, gridW: grid.w, dim: raw.dim }, blocks, profile.mapView.features, profile.position, false);
+      start += count;
+      rows.append(view.features);
+      if (space) projected.push(space.project(view.features));
+    }
+    const { indices } = selectRows(space ? projected : null, rows.rows, space?.dim ?? dim, input, abortFlag);
+    const bank = rows.gather(indices);
+    return { memory: { emb: bank, m: indices.length, dim }, scale: scoreScale(score, { rows, bank, selected: indices }) };
+  } finally {
+    rows.dispose();
+  }
+}
+
+/** p99 of held-out OK rows' kNN distance in the score view over the same in the map view; 1 without such rows. */
+function scoreScale(score: { rows: RowSpill; bank: Float32Array; selected: Int32Array }, map: { rows: RowSpill; bank: Float32Array; selected: Int32Array }): number {
+  const inMemory = new Uint8Array(score.rows.rows);
+  for (const i of score.selected) inMemory[i] = 1;
+  for (const i of map.selected) inMemory[i] = 1;
+  const outside: number[] = [];
+  inMemory.forEach((used, i) => used || outside.push(i));
+  if (outside.length === 0) return 1;
+  const step = Math.max(1, Math.floor(outside.length / SCALE_SAMPLE_ROWS));
+  const sample = Int32Array.from(outside.filter((_, k) => k % step === 0).slice(0, SCALE_SAMPLE_ROWS));
+  const p99 = (view: { rows: RowSpill; bank: Float32Array }): number => {
+    const d = nearestDistances(buildFlatIndex(view.bank, view.rows.dim), view.rows.gather(sample), view.rows.dim);
+    return quantile(d.sort(), 0.99);
+  };
+  const ratio = p99(score) / p99(map);
+  return Number.isFinite(ratio) && ratio > 0 ? ratio : 1;
 }
 
 export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: Int32Array): Promise<FitOutput> {
@@ -97,30 +189,45 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
   }
   // 'aspect' sizing gives every crop its own grid; patches are compared one by one, so only the dim must agree.
   const fixedGrid = profile.input.mode === 'letterbox';
+  const tempDir = ctx.config.tempDir ?? tmpdir();
+  const mapView = profile.mapView;
+  let raw: RowSpill | null = null;
+  const rawGrids: Array<{ h: number; w: number }> = [];
+  const rawNorms: Float32Array[] = [];
+  let blocks: readonly number[] = [];
   try {
     for (const image of input.images) {
       checkAbort(abortFlag);
       reportTaskProgress(abortFlag, 'features', seen++, total);
-      let prepared;
+      let prepared: PreparedRaw;
       try {
-        prepared = await ctx.features(readImageBytes(image), profile);
+        prepared = await ctx.prepareRaw(readImageBytes(image), profile);
       } catch (err) {
         if (!(err instanceof ImageDecodeError)) throw err;
         // 'fail' still looks at every image, so the error names all unusable ones, not just the first.
         errors.push({ name: image.name, code: err.code, message: err.message });
         continue;
       }
-      const { features } = prepared;
-      decodeMs += prepared.decodeMs;
-      backboneMs += prepared.backboneMs;
-      if (!grid) grid = { h: features.gridH, w: features.gridW };
-      else if (fixedGrid && (grid.h !== features.gridH || grid.w !== features.gridW)) {
+      blocks = prepared.blocks;
+      const rawFeatures = prepared.raw;
+      if (!grid) grid = { h: rawFeatures.gridH, w: rawFeatures.gridW };
+      else if (fixedGrid && (grid.h !== rawFeatures.gridH || grid.w !== rawFeatures.gridW)) {
         throw new TokenGridMismatchError(
-          `Token grid mismatch: got (${features.gridH}, ${features.gridW}), expected (${grid.h}, ${grid.w})`,
+          `Token grid mismatch: got (${rawFeatures.gridH}, ${rawFeatures.gridW}), expected (${grid.h}, ${grid.w})`,
           { file: image.name },
         );
       }
-      spill ??= new RowSpill(ctx.config.tempDir ?? tmpdir(), features.dim);
+      const t0 = performance.now();
+      if (mapView) {
+        raw ??= new RowSpill(tempDir, rawFeatures.dim);
+        raw.append(rawFeatures.features);
+        rawGrids.push({ h: rawFeatures.gridH, w: rawFeatures.gridW });
+        rawNorms.push(blockNorms(rawFeatures.features, rawFeatures.dim, blocks));
+      }
+      const features = featureView(rawFeatures, blocks, profile.features, profile.position, false);
+      decodeMs += prepared.decodeMs;
+      backboneMs += prepared.backboneMs + performance.now() - t0;
+      spill ??= new RowSpill(tempDir, features.dim);
       spill.append(features.features);
       if (!keepAll) {
         space ??= new SelectionSpace(features.dim, input.seed, input.projectionDim);
@@ -141,24 +248,17 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
     const n = spill.rows;
     const dim = spill.dim;
     const t0 = performance.now();
-    let indices: Int32Array;
-    let appliedRate = 1;
-    let coverRadius = 0;
-    if (keepAll || !space) {
-      indices = Int32Array.from({ length: n }, (_, i) => i);
-    } else {
-      const all = new Float32Array(n * space.dim);
-      let offset = 0;
-      for (const block of projected.splice(0)) {
-        all.set(block, offset);
-        offset += block.length;
-      }
-      const selection = kCenterGreedy(all, n, space.dim, input.coresetRate, input.seed, abortFlag);
-      indices = selection.indices;
-      appliedRate = selection.appliedRate;
-      coverRadius = selection.radius;
-    }
+    const selection = selectRows(keepAll || !space ? null : projected, n, space?.dim ?? dim, input, abortFlag);
+    const { indices, appliedRate, radius: coverRadius } = selection;
     const bank = spill.gather(indices);
+    let map: MemoryRows | undefined;
+    if (mapView && raw) {
+      const floors = mapView.noiseMultiple > 0 ? noiseFloorsOf(rawNorms, blocks.length, mapView.noiseMultiple) : mapView.features.floors;
+      const viewed = { ...profile, mapView: { ...mapView, features: { ...mapView.features, floors } } };
+      const built = mapViewMemory(raw, rawGrids, blocks, viewed, { rows: spill, bank, selected: indices }, input, tempDir, abortFlag);
+      map = built.memory;
+      profile = { ...viewed, mapView: { ...viewed.mapView, scale: built.scale } };
+    }
     const coresetMs = performance.now() - t0;
 
     const out: FitOutput = {
@@ -174,6 +274,7 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
       coverRadius,
       errors,
       profile,
+      ...(map ? { map } : {}),
       ...(tuning ? { tuning } : {}),
       timingsMs: { decode: decodeMs, backbone: backboneMs, coreset: coresetMs, total: 0 },
     };
@@ -190,6 +291,7 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
           [PROFILE_METADATA_KEY]: profile,
           ...(tuning ? { [TUNING_METADATA_KEY]: tuning } : {}),
         },
+        ...(map ? { map } : {}),
       });
       out.indexBytes = serializeIndex(buildFlatIndex(bank, dim)).slice();
     }
@@ -197,5 +299,6 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
     return out;
   } finally {
     spill?.dispose();
+    raw?.dispose();
   }
 }

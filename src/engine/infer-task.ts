@@ -33,11 +33,16 @@ export async function runInfer(input: InferInput, ctx: WorkerContext): Promise<I
     );
   }
   const distances = nearestDistances(memory.index, features.features, features.dim);
+  // The map view's own memory, where the model has one (profile.mapView); else the map reads the score's distances.
+  const mapFeatures = prepared.mapFeatures;
+  const mapDistances =
+    memory.mapIndex && mapFeatures ? scaled(nearestDistances(memory.mapIndex, mapFeatures.features, mapFeatures.dim), profile?.mapView?.scale ?? 1) : distances;
   const t2 = performance.now();
 
   const { map, scoreMap } = buildAnomalyMaps(
     { distances, gridH: features.gridH, gridW: features.gridW, letterbox: prepared.letterbox, shape: input.shape },
     profile?.smoothing,
+    mapDistances,
   );
   const score = anomalyScore(scoreMap, profile?.score ?? { kind: 'percentile', value: input.scorePercentile });
   const out: InferOutput = {
@@ -58,4 +63,9 @@ export async function runInfer(input: InferInput, ctx: WorkerContext): Promise<I
   if (input.returnMap) out.map = { heat: map.heat, width: map.width, height: map.height };
   out.timings.post = performance.now() - t2;
   return out;
+}
+
+function scaled(distances: Float32Array, scale: number): Float32Array {
+  if (scale !== 1) for (let i = 0; i < distances.length; i++) distances[i] *= scale;
+  return distances;
 }

@@ -29,6 +29,9 @@ export interface LoadedMemory {
   metadata: Record<string, unknown>;
   /** `sha256:<hex>` of the npz bytes that were loaded. */
   version: string;
+  /** The map view's memory (npz `emb_map`), a flat index built from its rows at load; absent without one. */
+  mapIndex?: FlatIndex;
+  mapDim?: number;
 }
 
 interface Entry {
@@ -117,5 +120,6 @@ export function loadMemory(ref: MemoryArtifactRef): LoadedMemory {
   } else {
     index = buildFlatIndex(npz.emb, npz.dim);
   }
-  return { index, m: npz.m, dim: npz.dim, tokenH: npz.tokenH, tokenW: npz.tokenW, metadata: npz.metadata, version };
+  const map = npz.map ? { mapIndex: buildFlatIndex(npz.map.emb, npz.map.dim), mapDim: npz.map.dim } : {};
+  return { index, m: npz.m, dim: npz.dim, tokenH: npz.tokenH, tokenW: npz.tokenW, metadata: npz.metadata, version, ...map };
 }

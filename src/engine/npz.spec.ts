@@ -1,4 +1,4 @@
-import { zipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
 import { CorruptArtifactError } from './engine-error';
 import { decodeMemoryNpz, encodeMemoryNpz, npyHeader, npyInt64Scalar } from './npz';
 
@@ -31,6 +31,17 @@ describe('npz codec', () => {
     expect(Array.from(back.emb)).toEqual(Array.from(emb));
     expect([back.m, back.dim, back.tokenH, back.tokenW]).toEqual([2, 3, 32, 31]);
     expect(back.metadata).toEqual({ coreset_rate: 0.1, applied_rate: 0.25, note: 'ñ😀' });
+  });
+
+  it("round-trips the map view's rows as emb_map.npy; files without one (the original's) have none", () => {
+    const map = { emb: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]), m: 2, dim: 4 };
+    const bytes = encodeMemoryNpz({ emb: new Float32Array(6), dim: 3, tokenH: 1, tokenW: 2, metadata: {}, map });
+    expect(Object.keys(unzipSync(bytes)).sort()).toEqual(['emb.npy', 'emb_map.npy', 'metadata.npy', 'token_h.npy', 'token_w.npy']);
+    const back = decodeMemoryNpz(bytes, 'mem.npz');
+    expect([back.map?.m, back.map?.dim, Array.from(back.map?.emb ?? [])]).toEqual([2, 4, [1, 2, 3, 4, 5, 6, 7, 8]]);
+    expect(decodeMemoryNpz(Buffer.from(NUMPY_COMPRESSED, 'base64'), 'py.npz').map).toBeUndefined();
+    const shortMap = zipSync({ 'emb.npy': encodeEmb(), 'emb_map.npy': encodeEmb().subarray(0, 130), 'token_h.npy': npyInt64Scalar(1), 'token_w.npy': npyInt64Scalar(1) });
+    expect(() => decodeMemoryNpz(shortMap, 'short.npz')).toThrow('emb_map.npy: truncated');
   });
 
   it('reads numpy savez_compressed output', () => {

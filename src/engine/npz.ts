@@ -12,6 +12,15 @@ export interface MemoryNpz {
   tokenW: number;
   /** `{coreset_rate, applied_rate}` in files we write; `{}` when absent or unreadable, as the original. */
   metadata: Record<string, unknown>;
+  /** The map view's own memory (`emb_map.npy`, profile.mapView), [m, dim]; absent in models without one. The
+   *  original's loader reads members by name and ignores it. */
+  map?: MemoryRows;
+}
+
+export interface MemoryRows {
+  emb: Float32Array;
+  m: number;
+  dim: number;
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -72,6 +81,7 @@ export function encodeMemoryNpz(memory: Omit<MemoryNpz, 'm'> & { m?: number }, l
     'token_w.npy': [npyInt64Scalar(memory.tokenW), { level }],
     'metadata.npy': [npyUnicodeScalar(JSON.stringify(memory.metadata)), { level }],
   };
+  if (memory.map) files['emb_map.npy'] = [npyFloat32Matrix(memory.map.emb, memory.map.m, memory.map.dim), { level }];
   return zipSync(files);
 }
 
@@ -118,13 +128,13 @@ function itemSize(descr: string): number {
   return descr.includes('U') ? Number(m[1]) * 4 : Number(m[1]);
 }
 
-function readEmb(arr: NpyArray, file: string): { emb: Float32Array; m: number; dim: number } {
-  if (arr.shape.length !== 2) throw new CorruptArtifactError(file, `emb.npy: expected 2-D, got shape (${arr.shape.join(', ')})`);
+function readEmb(arr: NpyArray, file: string, member = 'emb.npy'): MemoryRows {
+  if (arr.shape.length !== 2) throw new CorruptArtifactError(file, `${member}: expected 2-D, got shape (${arr.shape.join(', ')})`);
   const [m, dim] = arr.shape;
   const count = m * dim;
   const size = itemSize(arr.descr);
-  if (arr.descr !== '<f4' && arr.descr !== '<f8') throw new CorruptArtifactError(file, `emb.npy: unsupported dtype ${arr.descr}`);
-  if (arr.body.length < count * size) throw new CorruptArtifactError(file, `emb.npy: truncated (${arr.body.length} of ${count * size} bytes)`);
+  if (arr.descr !== '<f4' && arr.descr !== '<f8') throw new CorruptArtifactError(file, `${member}: unsupported dtype ${arr.descr}`);
+  if (arr.body.length < count * size) throw new CorruptArtifactError(file, `${member}: truncated (${arr.body.length} of ${count * size} bytes)`);
   const raw = arr.body.slice(0, count * size); // copy: aligned and detached from the zip buffer
   let values: Float32Array = arr.descr === '<f4' ? new Float32Array(raw.buffer) : Float32Array.from(new Float64Array(raw.buffer));
   if (arr.fortranOrder && m > 1 && dim > 1) {
@@ -196,6 +206,7 @@ export function decodeMemoryNpz(bytes: Uint8Array, file: string): MemoryNpz {
   if (!th || !tw) throw new CorruptArtifactError(file, 'missing token_h.npy / token_w.npy');
   const { emb: values, m, dim } = readEmb(emb, file);
   const meta = get('metadata.npy');
+  const map = get('emb_map.npy');
   return {
     emb: values,
     m,
@@ -203,5 +214,6 @@ export function decodeMemoryNpz(bytes: Uint8Array, file: string): MemoryNpz {
     tokenH: readIntScalar(th, file, 'token_h.npy'),
     tokenW: readIntScalar(tw, file, 'token_w.npy'),
     metadata: meta ? readMetadata(meta) : {},
+    ...(map ? { map: readEmb(map, file, 'emb_map.npy') } : {}),
   };
 }

@@ -5,6 +5,7 @@ import type { DetectInput, DetectOutput } from './detection/detect-task';
 import type { ErrorEnvelope } from './error-envelope';
 import type { HeatmapScale, HeatmapScaleMode } from './heatmap-png';
 import type { MemoryArtifactRef } from './memory-cache';
+import type { MemoryRows } from './npz';
 import type { DetectorProfile } from './profile/detector-profile';
 import type { TuningOptions, TuningReport } from './tuning/tune-profile';
 import type { Letterbox, PatchFeatures, Region, RoiShape, StageTimings } from './types';
@@ -77,8 +78,10 @@ export interface FitOutput {
   /** Covering radius of the coreset in the projected selection space. */
   coverRadius: number;
   errors: FitImageError[];
-  /** The profile the memory was built with (stored in the npz metadata). */
+  /** The profile the memory was built with (stored in the npz metadata); a map view's floors as learned. */
   profile: DetectorProfile;
+  /** The map view's own coreset rows (profile.mapView), stored as the npz's `emb_map`. */
+  map?: MemoryRows;
   /** What tuning measured and chose (also in the npz metadata), when it ran. */
   tuning?: TuningReport;
   npzBytes?: Uint8Array;

@@ -91,7 +91,14 @@ describe('InferencePool (real workers)', () => {
   it('fits from image files in a worker: grid, coreset size, rates and artifacts', () => {
     // 32 ViT channels + 2 position channels (the default fit profile; the tiny ViT has a fixed input: letterbox).
     expect([fit.tokenH, fit.tokenW, fit.dim, fit.nImages, fit.nEmbeddings]).toEqual([16, 16, 34, 8, 8 * 256]);
-    expect(fit.profile).toEqual({ input: { mode: 'letterbox' }, features: { weights: [1], floors: [0], unitNorm: true }, position: 1, smoothing: { map: 1, score: 1 } });
+    const { mapView, ...scoreView } = fit.profile;
+    expect(scoreView).toEqual({ input: { mode: 'letterbox' }, features: { weights: [1], floors: [0], unitNorm: true }, position: 1, smoothing: { map: 1, score: 1 } });
+    // The map view: energy-aware, its floor learned from the OK rows, its own coreset of the same size, and a scale
+    // into the score's units (measured: floor 22.6, scale 3.7 on these discs).
+    expect(mapView).toMatchObject({ features: { weights: [1], unitNorm: false }, noiseMultiple: 4 });
+    expect(mapView!.features.floors[0]).toBeGreaterThan(1);
+    expect(mapView!.scale).toBeGreaterThan(1);
+    expect([fit.map?.m, fit.map?.dim, fit.map?.emb.length]).toEqual([fit.m, 34, fit.m * 34]);
     expect(fit.m).toBe(Math.ceil(8 * 256 * 0.25));
     expect(fit.bank.length).toBe(fit.m * 34);
     expect([fit.requestedRate, fit.appliedRate]).toEqual([0.25, fit.m / (8 * 256)]);
@@ -108,6 +115,13 @@ describe('InferencePool (real workers)', () => {
     expect(scratched.tokenShape).toEqual([16, 16]);
     // measured: clean 0.18–0.33, scratched 0.76
     expect(scratched.score).toBeGreaterThan(Math.max(...clean) * 1.5);
+    // The map is read from the map view, scaled into the score's units: a clean disc's map p99 is near its score
+    // (measured 0.198 vs 0.188; unscaled it was 1.02).
+    const cleanMap = await pool.infer(inferInput(await discPng(200), { returnMap: true }));
+    const heat = Float32Array.from(cleanMap.map!.heat).sort();
+    const ratio = heat[Math.floor(heat.length * 0.99)] / cleanMap.score;
+    expect(ratio).toBeGreaterThan(0.7);
+    expect(ratio).toBeLessThan(1.4);
     const meta = await sharp(Buffer.from(scratched.heatmapPngBase64 as string, 'base64')).metadata();
     expect([meta.width, meta.height, meta.channels]).toEqual([SIZE, SIZE, 1]);
     expect(scratched.regions?.length).toBeGreaterThan(0);

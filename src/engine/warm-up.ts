@@ -28,8 +28,15 @@ export async function warmUpInference(ctx: WorkerContext): Promise<number> {
   const rows = Math.min(8, features.gridH * features.gridW);
   const index = buildFlatIndex(features.features.slice(0, rows * features.dim), features.dim);
   const distances = nearestDistances(index, features.features, features.dim);
+  // The map view's search too (profile.mapView), against a tiny memory of its own rows.
+  const mapRows = prepared.mapFeatures;
+  const mapDistances = mapRows ? nearestDistances(buildFlatIndex(mapRows.features.slice(0, rows * mapRows.dim), mapRows.dim), mapRows.features, mapRows.dim) : distances;
   const shape = { kind: 'circle' as const, cx: width / 2, cy: height / 2, r: width / 2 };
-  const { map, scoreMap } = buildAnomalyMaps({ distances, gridH: features.gridH, gridW: features.gridW, letterbox: prepared.letterbox, shape }, profile.smoothing);
+  const { map, scoreMap } = buildAnomalyMaps(
+    { distances, gridH: features.gridH, gridW: features.gridW, letterbox: prepared.letterbox, shape },
+    profile.smoothing,
+    mapDistances,
+  );
   anomalyScore(scoreMap, { kind: 'percentile', value: 99 });
   const threshold = anomalyScore(map, { kind: 'percentile', value: 50 });
   const png8 = await anomalyHeatmapPng(map, heatmapScaleOf(map.valid, 'image', threshold));

@@ -3,15 +3,25 @@ import { Backbone } from './backbone';
 import { decodeImage } from './image';
 import { MemoryCache } from './memory-cache';
 import { baselineProfile, defaultFitProfile, type DetectorProfile } from './profile/detector-profile';
-import { normaliseFeatures } from './profile/feature-normalisation';
+import { featureView } from './profile/feature-view';
 import { sizeForBackbone } from './profile/input-sizing';
-import { appendPosition, POSITION_CHANNELS } from './profile/position-features';
 import type { WorkerConfig } from './pool-protocol';
 import type { Letterbox, PatchFeatures, RgbImage } from './types';
 
 export interface PreparedFeatures {
-  /** Normalised per the profile. */
+  /** The score view: normalised per the profile, position appended. */
   features: PatchFeatures;
+  /** The map view (profile.mapView), when the profile has one. */
+  mapFeatures?: PatchFeatures;
+  letterbox: Letterbox;
+  decodeMs: number;
+  backboneMs: number;
+}
+
+export interface PreparedRaw {
+  /** Raw backbone features, before any view; may live in ONNX Runtime memory until the next run. */
+  raw: PatchFeatures;
+  blocks: readonly number[];
   letterbox: Letterbox;
   decodeMs: number;
   backboneMs: number;
@@ -52,15 +62,28 @@ export class WorkerContext {
     return defaultFitProfile(await this.baselineProfile(), backbone.info);
   }
 
-  /** decode → size per profile → backbone → block normalisation per profile (baseline when absent). */
+  /** decode → size per profile → backbone → the profile's views (baseline profile when absent). */
   async features(bytes: Uint8Array, profile?: DetectorProfile | null): Promise<PreparedFeatures> {
     const resolved = profile ?? (await this.baselineProfile());
+    const { raw, blocks, letterbox, decodeMs, backboneMs } = await this.prepareRaw(bytes, resolved);
+    const t0 = performance.now();
+    const view = resolved.mapView;
+    const mapFeatures = view ? featureView(raw, blocks, view.features, resolved.position, true) : undefined;
+    const features = featureView(raw, blocks, resolved.features, resolved.position, false);
+    // The views count as backbone time, as the normalisation always did.
+    return { features, ...(mapFeatures ? { mapFeatures } : {}), letterbox, decodeMs, backboneMs: backboneMs + performance.now() - t0 };
+  }
+
+  /** decode → size per profile → backbone, no view yet (the fit builds its views from these rows). */
+  async prepareRaw(bytes: Uint8Array, profile: DetectorProfile): Promise<PreparedRaw> {
     const t0 = performance.now();
     const decoded = await decodeImage(bytes, { limitInputPixels: this.config.limitInputPixels });
-    const decodeMs = performance.now() - t0;
-    const prepared = await this.featuresOf(decoded, resolved);
+    const backbone = await this.getBackbone();
+    const sized = await sizeForBackbone(decoded, profile.input, backbone.info);
     // Resizing counts as decode, as before.
-    return { ...prepared, decodeMs: decodeMs + prepared.decodeMs };
+    const t1 = performance.now();
+    const raw = await backbone.extract(sized.image);
+    return { raw, blocks: backbone.info.blocks, letterbox: sized.letterbox, decodeMs: t1 - t0, backboneMs: performance.now() - t1 };
   }
 
   /** Raw (unnormalised) features of a decoded crop under one input sizing: the tuner's entry point. */
@@ -68,19 +91,5 @@ export class WorkerContext {
     const backbone = await this.getBackbone();
     const sized = await sizeForBackbone(image, profile.input, backbone.info);
     return { features: await backbone.extract(sized.image), letterbox: sized.letterbox, blocks: backbone.info.blocks };
-  }
-
-  private async featuresOf(image: RgbImage, profile: DetectorProfile): Promise<PreparedFeatures> {
-    const t0 = performance.now();
-    const backbone = await this.getBackbone();
-    const sized = await sizeForBackbone(image, profile.input, backbone.info);
-    const t1 = performance.now();
-    const features = await backbone.extract(sized.image);
-    normaliseFeatures(features.features, features.dim, backbone.info.blocks, profile.features);
-    const positioned = profile.position
-      ? { ...features, features: appendPosition(features.features, features.gridH, features.gridW, features.dim, profile.position), dim: features.dim + POSITION_CHANNELS }
-      : features;
-    const t2 = performance.now();
-    return { features: positioned, letterbox: sized.letterbox, decodeMs: t1 - t0, backboneMs: t2 - t1 };
   }
 }

@@ -51,6 +51,9 @@ describe('inspection contract (original tests and scenarios)', () => {
     expect(header('token_h.npy')).toContain(`'descr': '<i8'`);
     expect(header('token_w.npy')).toContain(`'descr': '<i8'`);
     expect(header('metadata.npy')).toMatch(/'descr': '<U\d+'/);
+    // The map view's own memory (an extra member the original's loader ignores), a coreset of the same rate.
+    expect(header('emb_map.npy')).toContain(`'descr': '<f4'`);
+    expect(header('emb_map.npy')).toContain(`'shape': (${res.body.coreset_size}, `);
     expect(fs.existsSync(npz.replace(/\.npz$/, '_index.faiss'))).toBe(true);
   });
 

@@ -37,9 +37,29 @@ export interface MapSmoothing {
 /** The largest σ a profile may ask for, in patches: beyond it one image's map is a single blob. */
 export const MAX_SMOOTHING = 8;
 
+/**
+ * The feature view the map (heatmap, regions, pixel metrics) is searched in, with its own memory, where it differs
+ * from the score's. The image score asks "is anything on this crop unlike the OK crops", and whole-row unit norm
+ * answers it best on MTD; the map asks "where", and there a flat or dark patch blown up to unit length is a false
+ * alarm. So the map view is energy-aware: no row unit norm, and each block's noise floor learned at fit from the OK
+ * rows (`noiseMultiple` × the block's noise level, tuning/noise-floor.ts). Same input sizing and position as the
+ * score view. Measured on MTD: AUPRO 0.52 → 0.67 at the same image AUROC (docs/quality.md).
+ */
+export interface MapView {
+  /** The view's normalisation; its floors are the learned ones once fitted. */
+  features: FeatureNormalisation;
+  /** Floors = multiple × the OK rows' noise level per block, learned by the fit; 0: `features.floors` as given. */
+  noiseMultiple: number;
+  /** Multiplies the view's distances into the score's units (regions are cut at a threshold in those units);
+   *  measured by the fit on OK rows. Absent: 1. */
+  scale?: number;
+}
+
 export interface DetectorProfile {
   input: InputSizing;
   features: FeatureNormalisation;
+  /** Absent: the map reads the score view's distances (one memory, as the original). */
+  mapView?: MapView;
   /** Weight of the patch's position in the crop as two extra channels (position-features.ts); absent/0: off. */
   position?: number;
   /** Absent: the service's configured percentile (BDI_SCORE_PERCENTILE). */
@@ -73,18 +93,29 @@ export function parseDetectorProfile(raw: unknown, blockCount: number): Detector
   const f = p.features as Record<string, unknown> | undefined;
   const numbers = (v: unknown, name: string): number[] => {
     if (!Array.isArray(v) || v.length !== blockCount || !v.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0)) {
-      return fail(`features.${name} must be ${blockCount} non-negative numbers (one per backbone output)`);
+      return fail(`${name.includes('.') ? name : `features.${name}`} must be ${blockCount} non-negative numbers (one per backbone output)`);
     }
     return v as number[];
   };
   if (!f) return fail('features missing');
-  const features: FeatureNormalisation = {
-    weights: numbers(f.weights, 'weights'),
-    floors: numbers(f.floors, 'floors'),
-    unitNorm: f.unitNorm === true,
+  const normalisation = (v: Record<string, unknown>, name: string): FeatureNormalisation => {
+    const parsed = { weights: numbers(v.weights, `${name}weights`), floors: numbers(v.floors, `${name}floors`), unitNorm: v.unitNorm === true };
+    if (!parsed.weights.some((w) => w > 0)) fail(`at least one ${name || 'feature '}weight must be > 0`);
+    return parsed;
   };
-  if (!features.weights.some((w) => w > 0)) fail('at least one feature weight must be > 0');
-  const profile: DetectorProfile = { input: sizing, features };
+  const profile: DetectorProfile = { input: sizing, features: normalisation(f, '') };
+  if (p.mapView !== undefined) {
+    const m = p.mapView as Record<string, unknown> | null;
+    const mf = m?.features as Record<string, unknown> | undefined;
+    if (typeof m !== 'object' || m === null || typeof mf !== 'object' || mf === null) return fail('mapView must be {features, noiseMultiple}');
+    const multiple = m.noiseMultiple;
+    if (typeof multiple !== 'number' || !Number.isFinite(multiple) || multiple < 0) fail('mapView.noiseMultiple must be a non-negative number');
+    profile.mapView = { features: normalisation(mf, 'mapView.features.'), noiseMultiple: multiple as number };
+    if (m.scale !== undefined) {
+      if (typeof m.scale !== 'number' || !Number.isFinite(m.scale) || m.scale <= 0) fail('mapView.scale must be a positive number');
+      profile.mapView.scale = m.scale as number;
+    }
+  }
   if (p.position !== undefined && p.position !== 0) {
     if (typeof p.position !== 'number' || !Number.isFinite(p.position) || p.position < 0) fail('position must be a non-negative number');
     profile.position = p.position as number;
@@ -120,7 +151,13 @@ export function describeProfile(profile: DetectorProfile): string {
   const s = profile.score;
   const score = !s ? 'configured percentile' : s.kind === 'percentile' ? `p${num(s.value)}` : `top-mean ${num(s.fraction * 100)}%`;
   const smoothing = profile.smoothing ? ` · smoothing σ ${num(profile.smoothing.map)}/${num(profile.smoothing.score)}` : '';
-  return `${input} · ${norm}${position} · ${score}${smoothing}`;
+  const v = profile.mapView;
+  const mapView = v
+    ? ` · map view ${v.features.unitNorm ? 'unit norm' : 'energy-aware'}, weights ${v.features.weights.map(num).join('/')}, ` +
+      (v.noiseMultiple > 0 ? `floors ×${num(v.noiseMultiple)} noise` : `floors ${v.features.floors.map(num).join('/')}`) +
+      (v.scale !== undefined ? `, scale ${num(v.scale)}` : '')
+    : '';
+  return `${input} · ${norm}${position} · ${score}${smoothing}${mapView}`;
 }
 
 /** The profile of a model without a tuned one: letterbox input and the backbone's own block normalisation
@@ -141,6 +178,10 @@ export const DEFAULT_POSITION_WEIGHT = 1;
  *  (σ 4: +0.008 image AUROC) but dilutes thin scratches; the tuner may move there on evidence (docs/quality.md). */
 export const DEFAULT_SMOOTHING: MapSmoothing = { map: 1, score: 1 };
 
+/** Noise-floor multiple of the default map view: ×4 was the best AUPRO on MTD at the same pixel AUROC (×2, ×8
+ *  measured beside it, docs/quality.md). */
+export const DEFAULT_MAP_NOISE_MULTIPLE = 4;
+
 /**
  * The profile a fit uses without tuning (BDI_SELF_TUNING=0, or too few OK images), and the tuner's starting point:
  * the crop's own aspect ratio where the backbone allows it (no resolution spent on padding), the backbone's block
@@ -152,5 +193,14 @@ export function defaultFitProfile(baseline: DetectorProfile, backbone: { resizab
     features: baseline.features,
     position: DEFAULT_POSITION_WEIGHT,
     smoothing: { ...DEFAULT_SMOOTHING },
+    mapView: defaultMapView(baseline.features),
+  };
+}
+
+/** The energy-aware map view over the score view's block weights; its floors are learned by the fit. */
+export function defaultMapView(scoreFeatures: FeatureNormalisation): MapView {
+  return {
+    features: { weights: [...scoreFeatures.weights], floors: scoreFeatures.floors.map(() => 0), unitNorm: false },
+    noiseMultiple: DEFAULT_MAP_NOISE_MULTIPLE,
   };
 }

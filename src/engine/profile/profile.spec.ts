@@ -1,6 +1,8 @@
 import { aspectInputSize } from './input-sizing';
 import { baselineProfile, defaultFitProfile, describeProfile, parseDetectorProfile, profileFromMetadata } from './detector-profile';
 import { blockNorms, normaliseFeatures } from './feature-normalisation';
+import { featureView } from './feature-view';
+import { noiseFloorsOf, quantile } from './noise-floors';
 import { appendPosition } from './position-features';
 
 describe('feature normalisation', () => {
@@ -24,6 +26,28 @@ describe('feature normalisation', () => {
 
   it('measures block norms per row', () => {
     expect(Array.from(blockNorms(Float32Array.of(3, 4, 1, 0, 0, 2), 3, [2, 1]))).toEqual([5, 1, 0, 2]);
+  });
+});
+
+describe('feature view', () => {
+  it('normalises a copy (or in place) and appends the position channels after the features', () => {
+    const raw = { features: Float32Array.of(3, 4, 0, 2), gridH: 1, gridW: 2, dim: 2 };
+    const view = featureView(raw, [2], { weights: [1], floors: [0], unitNorm: false }, 1, true);
+    expect(view.dim).toBe(4);
+    expect(Array.from(view.features).map((v) => Number(v.toFixed(6)))).toEqual([0.6, 0.8, -0.5, 0, 0, 1, 0.5, 0]);
+    expect(Array.from(raw.features)).toEqual([3, 4, 0, 2]);
+    const inPlace = featureView(raw, [2], { weights: [2], floors: [0], unitNorm: false }, undefined, false);
+    expect(inPlace.features).toBe(raw.features);
+    expect(Array.from(raw.features).map((v) => Number(v.toFixed(6)))).toEqual([1.2, 1.6, 0, 2]);
+  });
+});
+
+describe('noise floors', () => {
+  it('are the multiple × the 10th percentile of each block\'s OK patch norms (linear interpolation)', () => {
+    // Two blocks, 11 rows over two chunks: block 0 norms 0..10, block 1 norms 10× that.
+    const norms = (from: number, to: number): Float32Array => Float32Array.from({ length: (to - from) * 2 }, (_, i) => (from + (i >> 1)) * (i % 2 ? 10 : 1));
+    expect(noiseFloorsOf([norms(0, 6), norms(6, 11)], 2, 4).map((v) => Number(v.toFixed(6)))).toEqual([4, 40]);
+    expect(quantile(Float32Array.of(0, 1, 2, 4), 0.5)).toBeCloseTo(1.5, 6);
   });
 });
 
@@ -76,7 +100,27 @@ describe('detector profile', () => {
       features: { weights: [1, 1], floors: [0, 0], unitNorm: true },
       position: 1,
       smoothing: { map: 1, score: 1 },
+      // The map's own view: energy-aware, floors learned by the fit at 4× the OK rows' noise level.
+      mapView: { features: { weights: [1, 1], floors: [0, 0], unitNorm: false }, noiseMultiple: 4 },
     });
+  });
+
+  it('keeps a map view, describes it, and refuses a malformed one', () => {
+    const mapView = { features: { weights: [0.1, 1], floors: [0.2, 0.3], unitNorm: false }, noiseMultiple: 4 };
+    const profile = parseDetectorProfile({ ...valid, mapView }, 2);
+    expect(profile.mapView).toEqual(mapView);
+    expect(describeProfile(profile)).toBe(
+      'aspect 224 · weights 0.1/1 · floors 0.05/0 · position 1 · top-mean 1% · map view energy-aware, weights 0.1/1, floors ×4 noise',
+    );
+    expect(describeProfile({ ...profile, mapView: { ...mapView, noiseMultiple: 0 } })).toMatch(/map view energy-aware, weights 0\.1\/1, floors 0\.2\/0\.3$/);
+    expect(() => parseDetectorProfile({ ...valid, mapView: { ...mapView, features: { ...mapView.features, floors: [1] } } }, 2)).toThrow(
+      /mapView\.features\.floors must be 2 non-negative numbers/,
+    );
+    expect(() => parseDetectorProfile({ ...valid, mapView: { ...mapView, noiseMultiple: -1 } }, 2)).toThrow(/noiseMultiple must be/);
+    expect(() => parseDetectorProfile({ ...valid, mapView: { noiseMultiple: 4 } }, 2)).toThrow(/mapView must be/);
+    expect(() => parseDetectorProfile({ ...valid, mapView: { ...mapView, features: { ...mapView.features, weights: [0, 0] } } }, 2)).toThrow(
+      /at least one mapView\.features\.weight/,
+    );
   });
 
   it("uses the backbone's own normalisation as the baseline, else weight 1, no floor and a whole-row unit norm", () => {

@@ -54,7 +54,10 @@ describe('tuneProfile', () => {
       expect(c.requiredGain).toBeGreaterThanOrEqual(MIN_GAIN);
       expect(c.objective).toBeLessThanOrEqual(report.chosen!.objective + c.requiredGain!);
     }
-    expect(report.chosen!.profile).toBe(describeProfile(a.profile));
+    // The tuner rates the score view; the map view follows its block weights (floors are the fit's to learn).
+    const { mapView, ...rated } = a.profile;
+    expect(report.chosen!.profile).toBe(describeProfile(rated));
+    expect(mapView).toEqual({ features: { weights: a.profile.features.weights, floors: [0, 0, 0], unitNorm: false }, noiseMultiple: 4 });
     for (const c of report.candidates) {
       expect(c.objective).toBeCloseTo((c.imageAuroc + c.cellAuroc) / 2, 12);
       expect(c.cellAuroc).toBeGreaterThanOrEqual(0);
@@ -67,7 +70,13 @@ describe('tuneProfile', () => {
     const few = [...images.slice(0, MIN_TUNING_IMAGES - 1), new Uint8Array([1, 2, 3])];
     const { profile, report } = await tuneProfile(few, baseline, ctx, { seed: 7 });
     expect(profile).toEqual(await ctx.defaultFitProfile());
-    expect(profile).toEqual({ input: { mode: 'aspect', side: 224 }, features: baseline.features, position: 1, smoothing: { map: 1, score: 1 } });
+    expect(profile).toEqual({
+      input: { mode: 'aspect', side: 224 },
+      features: baseline.features,
+      position: 1,
+      smoothing: { map: 1, score: 1 },
+      mapView: { features: { weights: baseline.features.weights, floors: [0, 0, 0], unitNorm: false }, noiseMultiple: 4 },
+    });
     expect(report).toMatchObject({ tuned: false, reason: `${MIN_TUNING_IMAGES - 1} decodable OK images; tuning needs at least ${MIN_TUNING_IMAGES}` });
   });
 

@@ -16,8 +16,10 @@ import {
   type MapSmoothing,
   type ScoreStatistic,
 } from '../profile/detector-profile';
-import { blockNorms, normaliseFeatures } from '../profile/feature-normalisation';
-import { appendPosition, POSITION_CHANNELS } from '../profile/position-features';
+import { blockNorms } from '../profile/feature-normalisation';
+import { featureView } from '../profile/feature-view';
+import { noiseFloorsOf, quantile } from '../profile/noise-floors';
+import { POSITION_CHANNELS } from '../profile/position-features';
 import { createPrng, type Prng } from '../seeded-prng';
 import { smoothTokenGrid } from '../token-smoothing';
 import type { Letterbox, RgbImage } from '../types';
@@ -258,7 +260,14 @@ export async function tuneProfile(
     if (beats(result, best)) best = { ...best, smoothing, ...result };
   }
 
-  const profile: DetectorProfile = { ...candidateProfile(best.set.sizing, best.features, best.position, best.smoothing), score: best.statistic };
+  // The map view keeps its energy-aware normalisation and learned floors (the fit learns them on all its rows) and
+  // follows the chosen block weights: a block that hurts the score's separation is left out of the map too.
+  const mapView = prior.mapView && { ...prior.mapView, features: { ...prior.mapView.features, weights: [...best.features.weights] } };
+  const profile: DetectorProfile = {
+    ...candidateProfile(best.set.sizing, best.features, best.position, best.smoothing),
+    score: best.statistic,
+    ...(mapView ? { mapView } : {}),
+  };
   return {
     profile,
     report: {
@@ -300,10 +309,8 @@ interface Measured extends Rated {
 function cellDistances(set: SizedSet, blocks: readonly number[], rawDim: number, profile: Omit<DetectorProfile, 'score'>): CellDistances {
   const position = profile.position ?? 0;
   const dim = rawDim + (position ? POSITION_CHANNELS : 0);
-  const normalised = (image: RawImage): Float32Array => {
-    const rows = normaliseFeatures(image.features.slice(), rawDim, blocks, profile.features);
-    return position ? appendPosition(rows, image.gridH, image.gridW, rawDim, position) : rows;
-  };
+  const normalised = (image: RawImage): Float32Array =>
+    featureView({ features: image.features, gridH: image.gridH, gridW: image.gridW, dim: rawDim }, blocks, profile.features, position, true).features;
   const all = concatRows(set.memory.map(normalised));
   const bank = new Float32Array(set.rows.length * dim);
   set.rows.forEach((row, i) => bank.set(all.subarray(row * dim, (row + 1) * dim), i * dim));
@@ -370,31 +377,12 @@ function imageScore(cells: Float32Array, cover: Float32Array, statistic: ScoreSt
   return sum / count;
 }
 
-/** Linear-interpolated quantile of an ascending array, q in [0, 1]. */
-function quantile(sorted: ArrayLike<number>, q: number): number {
-  const position = q * (sorted.length - 1);
-  const lo = Math.floor(position);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (position - lo);
-}
-
-/** The patch-norm quantile taken as a block's noise level: the flattest tenth of the OK patches. */
-export const NOISE_LEVEL_QUANTILE = 0.1;
-
 /**
- * Per block, `multiple` × the noise level of the OK images (raw features [cells, dim] each): the 10th percentile of
- * the block's patch norms, which flat and dark regions (sensor noise only) make up. Blocks a few times weaker than
- * the floor shrink towards 0 instead of being blown up to unit length.
+ * Per block, `multiple` × the noise level of the OK images (raw features [cells, dim] each): see
+ * profile/noise-floors.ts.
  */
 export function learnNoiseFloors(okImages: readonly Float32Array[], dim: number, blocks: readonly number[], multiple: number): number[] {
-  const norms = okImages.map((features) => blockNorms(features, dim, blocks));
-  const count = norms.reduce((sum, n) => sum + n.length / blocks.length, 0);
-  return blocks.map((_, b) => {
-    const sorted = new Float32Array(count);
-    let k = 0;
-    for (const n of norms) for (let i = b; i < n.length; i += blocks.length) sorted[k++] = n[i];
-    return multiple * quantile(sorted.sort(), NOISE_LEVEL_QUANTILE);
-  });
+  return noiseFloorsOf(okImages.map((features) => blockNorms(features, dim, blocks)), blocks.length, multiple);
 }
 
 function concatRows(parts: Float32Array[]): Float32Array {
