@@ -1,6 +1,6 @@
 // The native post-processing (upsample + blur, order statistics, 8-bit visual) against the TypeScript references
 // it replaced: tolerance 0 — heat maps, scores and gray levels are bit-identical.
-import { anomalyRegions, anomalyScore, buildAnomalyMap, buildAnomalyMaps } from './anomaly-map';
+import { anomalyRegions, anomalyScore, blendMapDistances, buildAnomalyMap, buildAnomalyMaps } from './anomaly-map';
 import { gaussianBlur } from './gaussian-blur';
 import { heatmapToGray } from './heatmap-png';
 import { letterboxGeometry } from './letterbox';
@@ -98,5 +98,15 @@ describe('buildAnomalyMaps: the shown map and the score map, each smoothed as th
     expect(scoreMap).not.toBe(map);
     expect(anomalyScore(map, max)).toBeCloseTo(0.2, 6); // a flat grid stays flat through smoothing and upsampling
     expect(anomalyScore(scoreMap, max)).toBeGreaterThan(0.5); // the spike, smoothed at σ 1 (measured 0.81)
+  });
+});
+
+describe('blendMapDistances', () => {
+  it("mixes the map view's scaled distances with the score view's, per patch, into the view's array", () => {
+    const view = Float32Array.of(1, 2);
+    const out = blendMapDistances(Float32Array.of(0.5, 4), view, { scale: 2, blend: 0.25 });
+    expect(out).toBe(view);
+    expect(Array.from(out)).toEqual([0.25 * 2 * 1 + 0.75 * 0.5, 0.25 * 2 * 2 + 0.75 * 4]); // [0.875, 4]
+    expect(Array.from(blendMapDistances(Float32Array.of(9, 9), Float32Array.of(1, 2), {}))).toEqual([1, 2]); // absent: the view alone
   });
 });

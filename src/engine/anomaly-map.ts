@@ -4,7 +4,7 @@ import { encodeGrayPng, heatToGrayOnScale, heatmapScaleOf, type HeatmapScale } f
 import { PercentileSelector } from './percentile';
 import { findRegions, type RegionOptions } from './regions';
 import { loadNativeAddon } from './native-addon';
-import type { MapSmoothing, ScoreStatistic } from './profile/detector-profile';
+import type { MapSmoothing, MapView, ScoreStatistic } from './profile/detector-profile';
 import { sharedRoiMask } from './roi-mask';
 import { smoothTokenGrid } from './token-smoothing';
 import { cropTaps, type Taps } from './token-map';
@@ -81,6 +81,17 @@ export function buildAnomalyMaps(
   const shared = mapDistances === input.distances && scoreSigma === mapSigma;
   const scoreMap = shared ? map : buildAnomalyMap(smoothed(input.distances, scoreSigma));
   return { map, scoreMap };
+}
+
+/**
+ * The map's patch distances from the score view's and the map view's (profile.mapView): blend × scale × view +
+ * (1 − blend) × score. Writes into `view`.
+ */
+export function blendMapDistances(score: Float32Array, view: Float32Array, mapView: Pick<MapView, 'scale' | 'blend'>): Float32Array {
+  const scale = mapView.scale ?? 1;
+  const blend = mapView.blend ?? 1;
+  for (let i = 0; i < view.length; i++) view[i] = blend * scale * view[i] + (1 - blend) * score[i];
+  return view;
 }
 
 /** The image score: the statistic over the in-mask values; 0 when the mask is empty. */

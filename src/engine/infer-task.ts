@@ -1,6 +1,6 @@
 // Task `infer`: one crop against a fitted memory → score, optional heatmap PNG and regions, stage timings.
 // The memory's detector profile (tuned at fit) decides the input sizing, feature normalisation and score statistic.
-import { anomalyHeatmapPng, anomalyRegions, anomalyScore, buildAnomalyMaps } from './anomaly-map';
+import { anomalyHeatmapPng, anomalyRegions, anomalyScore, blendMapDistances, buildAnomalyMaps } from './anomaly-map';
 import { TokenGridMismatchError } from './engine-error';
 import { heatmapScaleOf } from './heatmap-png';
 import { nearestDistances } from './knn';
@@ -34,9 +34,12 @@ export async function runInfer(input: InferInput, ctx: WorkerContext): Promise<I
   }
   const distances = nearestDistances(memory.index, features.features, features.dim);
   // The map view's own memory, where the model has one (profile.mapView); else the map reads the score's distances.
-  const mapFeatures = prepared.mapFeatures;
+  const { mapFeatures } = prepared;
+  const mapView = profile?.mapView;
   const mapDistances =
-    memory.mapIndex && mapFeatures ? scaled(nearestDistances(memory.mapIndex, mapFeatures.features, mapFeatures.dim), profile?.mapView?.scale ?? 1) : distances;
+    memory.mapIndex && mapFeatures && mapView
+      ? blendMapDistances(distances, nearestDistances(memory.mapIndex, mapFeatures.features, mapFeatures.dim), mapView)
+      : distances;
   const t2 = performance.now();
 
   const { map, scoreMap } = buildAnomalyMaps(
@@ -63,9 +66,4 @@ export async function runInfer(input: InferInput, ctx: WorkerContext): Promise<I
   if (input.returnMap) out.map = { heat: map.heat, width: map.width, height: map.height };
   out.timings.post = performance.now() - t2;
   return out;
-}
-
-function scaled(distances: Float32Array, scale: number): Float32Array {
-  if (scale !== 1) for (let i = 0; i < distances.length; i++) distances[i] *= scale;
-  return distances;
 }

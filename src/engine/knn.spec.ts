@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CorruptArtifactError, FaissError } from './engine-error';
 import { buildFlatIndex, indexFromBytes, readIndexFile, serializeIndex, writeIndexFile } from './faiss-index';
-import { nearestDistances } from './knn';
+import { nearestDistances, nearestElsewhere } from './knn';
 import { createPrng } from './seeded-prng';
 
 function randomRows(n: number, d: number, seed: number): Float32Array {
@@ -62,5 +62,18 @@ describe('kNN over the memory bank', () => {
     expect(() => indexFromBytes(Buffer.from('nope'), 'x_index.faiss')).toThrow('x_index.faiss');
     expect(() => nearestDistances(buildFlatIndex(bank, d), new Float32Array(10), 10)).toThrow(FaissError);
     expect(() => buildFlatIndex(new Float32Array(5), 2)).toThrow(FaissError);
+  });
+
+  it("finds each query's nearest bank row from another group, or the k-th distance when all k share its group", () => {
+    // 1-d rows: bank 0, 1, 2, 10 in groups 0, 0, 1, 1; queries 0.1 (group 0) and 9 (group 1).
+    const index = buildFlatIndex(Float32Array.of(0, 1, 2, 10), 1);
+    const bankGroup = Int32Array.of(0, 0, 1, 1);
+    const queries = Float32Array.of(0.1, 9);
+    const got = nearestElsewhere(index, queries, 1, Int32Array.of(0, 1), bankGroup, 4);
+    expect(Array.from(got).map((v) => Number(v.toFixed(5)))).toEqual([1.9, 8]);
+    // k = 2: the first query's two nearest (0, 1) are both its own group's: the 2nd distance stands in.
+    expect(Number(nearestElsewhere(index, queries, 1, Int32Array.of(0, 1), bankGroup, 2)[0].toFixed(5))).toBe(0.9);
+    // Same groups for every row: the plain nearest distance with k = 1.
+    expect(Array.from(nearestElsewhere(index, queries, 1, Int32Array.of(5, 5), bankGroup, 1)).map((v) => Number(v.toFixed(5)))).toEqual([0.1, 1]);
   });
 });

@@ -6,7 +6,7 @@
 // circle ROI mask, a heatmap and regions (measured: with the baseline profile, a crop of the input's own size and
 // no mask, the first request after ready still took ~3x a warm one, issue 15).
 import sharp from 'sharp';
-import { anomalyHeatmapPng, anomalyRegions, anomalyScore, buildAnomalyMaps } from './anomaly-map';
+import { anomalyHeatmapPng, anomalyRegions, anomalyScore, blendMapDistances, buildAnomalyMaps } from './anomaly-map';
 import { buildFlatIndex } from './faiss-index';
 import { heatmapScaleOf } from './heatmap-png';
 import { nearestDistances } from './knn';
@@ -30,7 +30,10 @@ export async function warmUpInference(ctx: WorkerContext): Promise<number> {
   const distances = nearestDistances(index, features.features, features.dim);
   // The map view's search too (profile.mapView), against a tiny memory of its own rows.
   const mapRows = prepared.mapFeatures;
-  const mapDistances = mapRows ? nearestDistances(buildFlatIndex(mapRows.features.slice(0, rows * mapRows.dim), mapRows.dim), mapRows.features, mapRows.dim) : distances;
+  const mapDistances =
+    mapRows && profile.mapView
+      ? blendMapDistances(distances, nearestDistances(buildFlatIndex(mapRows.features.slice(0, rows * mapRows.dim), mapRows.dim), mapRows.features, mapRows.dim), profile.mapView)
+      : distances;
   const shape = { kind: 'circle' as const, cx: width / 2, cy: height / 2, r: width / 2 };
   const { map, scoreMap } = buildAnomalyMaps(
     { distances, gridH: features.gridH, gridW: features.gridW, letterbox: prepared.letterbox, shape },

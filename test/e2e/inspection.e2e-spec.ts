@@ -97,7 +97,7 @@ describe('inspection: a GUI session from samples to decisions', () => {
     expect(detector.tuning.chosen.objective).toBeGreaterThanOrEqual(detector.tuning.baseline.objective - 0.02); // MIN_GAIN
     // The tuner rates the score view; the fit adds the map view with its learned floors and scale.
     expect(fit.body.detector_profile.startsWith(detector.tuning.chosen.profile)).toBe(true);
-    expect(fit.body.detector_profile.slice(detector.tuning.chosen.profile.length)).toMatch(/^ · map view energy-aware, weights [\d./]+, floors ×4 noise, scale \d/);
+    expect(fit.body.detector_profile.slice(detector.tuning.chosen.profile.length)).toMatch(/^ · map view energy-aware, weights [\d./]+, floors ×4 noise, scale [\d.]+, blend (0\.5|1)$/);
     expect(detector.profile.mapView.features.floors.every((f: number) => f > 0)).toBe(true);
 
     const noCalib = await infer(await discPng({ seed: 300 }));

@@ -53,6 +53,8 @@ export interface MapView {
   /** Multiplies the view's distances into the score's units (regions are cut at a threshold in those units);
    *  measured by the fit on OK rows. Absent: 1. */
   scale?: number;
+  /** The map is blend × the view's scaled distances + (1 − blend) × the score view's, per patch. Absent: 1. */
+  blend?: number;
 }
 
 export interface DetectorProfile {
@@ -115,6 +117,10 @@ export function parseDetectorProfile(raw: unknown, blockCount: number): Detector
       if (typeof m.scale !== 'number' || !Number.isFinite(m.scale) || m.scale <= 0) fail('mapView.scale must be a positive number');
       profile.mapView.scale = m.scale as number;
     }
+    if (m.blend !== undefined) {
+      if (typeof m.blend !== 'number' || !(m.blend >= 0 && m.blend <= 1)) fail('mapView.blend must be in [0, 1]');
+      profile.mapView.blend = m.blend as number;
+    }
   }
   if (p.position !== undefined && p.position !== 0) {
     if (typeof p.position !== 'number' || !Number.isFinite(p.position) || p.position < 0) fail('position must be a non-negative number');
@@ -155,7 +161,8 @@ export function describeProfile(profile: DetectorProfile): string {
   const mapView = v
     ? ` · map view ${v.features.unitNorm ? 'unit norm' : 'energy-aware'}, weights ${v.features.weights.map(num).join('/')}, ` +
       (v.noiseMultiple > 0 ? `floors ×${num(v.noiseMultiple)} noise` : `floors ${v.features.floors.map(num).join('/')}`) +
-      (v.scale !== undefined ? `, scale ${num(v.scale)}` : '')
+      (v.scale !== undefined ? `, scale ${num(v.scale)}` : '') +
+      (v.blend !== undefined ? `, blend ${num(v.blend)}` : '')
     : '';
   return `${input} · ${norm}${position} · ${score}${smoothing}${mapView}`;
 }
@@ -177,6 +184,11 @@ export const DEFAULT_POSITION_WEIGHT = 1;
 /** Smoothing of the default fit profile, in patches: σ 1 for the map and the score. A wider score σ won more on MTD
  *  (σ 4: +0.008 image AUROC) but dilutes thin scratches; the tuner may move there on evidence (docs/quality.md). */
 export const DEFAULT_SMOOTHING: MapSmoothing = { map: 1, score: 1 };
+
+/** Share of the map view in the default map, the rest being the score view's distances: each view misses what
+ *  the other sees (unit norm: large fray and break areas; energy-aware: small spots, and it stays quiet on flat
+ *  background). MTD: 0.5 beat either alone on pixel AUROC and AUPRO (docs/quality.md). */
+export const DEFAULT_MAP_BLEND = 0.5;
 
 /** Noise-floor multiple of the default map view: ×4 was the best AUPRO on MTD at the same pixel AUROC (×2, ×8
  *  measured beside it, docs/quality.md). */
@@ -202,5 +214,6 @@ export function defaultMapView(scoreFeatures: FeatureNormalisation): MapView {
   return {
     features: { weights: [...scoreFeatures.weights], floors: scoreFeatures.floors.map(() => 0), unitNorm: false },
     noiseMultiple: DEFAULT_MAP_NOISE_MULTIPLE,
+    blend: DEFAULT_MAP_BLEND,
   };
 }

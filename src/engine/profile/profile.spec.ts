@@ -101,7 +101,7 @@ describe('detector profile', () => {
       position: 1,
       smoothing: { map: 1, score: 1 },
       // The map's own view: energy-aware, floors learned by the fit at 4× the OK rows' noise level.
-      mapView: { features: { weights: [1, 1], floors: [0, 0], unitNorm: false }, noiseMultiple: 4 },
+      mapView: { features: { weights: [1, 1], floors: [0, 0], unitNorm: false }, noiseMultiple: 4, blend: 0.5 },
     });
   });
 
@@ -113,6 +113,11 @@ describe('detector profile', () => {
       'aspect 224 · weights 0.1/1 · floors 0.05/0 · position 1 · top-mean 1% · map view energy-aware, weights 0.1/1, floors ×4 noise',
     );
     expect(describeProfile({ ...profile, mapView: { ...mapView, noiseMultiple: 0 } })).toMatch(/map view energy-aware, weights 0\.1\/1, floors 0\.2\/0\.3$/);
+    const fitted = parseDetectorProfile({ ...valid, mapView: { ...mapView, scale: 1.25, blend: 0.5 } }, 2);
+    expect(fitted.mapView).toEqual({ ...mapView, scale: 1.25, blend: 0.5 });
+    expect(describeProfile(fitted)).toMatch(/floors ×4 noise, scale 1\.25, blend 0\.5$/);
+    expect(() => parseDetectorProfile({ ...valid, mapView: { ...mapView, scale: 0 } }, 2)).toThrow(/mapView\.scale must be/);
+    expect(() => parseDetectorProfile({ ...valid, mapView: { ...mapView, blend: 1.5 } }, 2)).toThrow(/mapView\.blend must be/);
     expect(() => parseDetectorProfile({ ...valid, mapView: { ...mapView, features: { ...mapView.features, floors: [1] } } }, 2)).toThrow(
       /mapView\.features\.floors must be 2 non-negative numbers/,
     );

@@ -16,7 +16,7 @@ import type { DetectorProfile } from '../profile/detector-profile';
 import { createPrng } from '../seeded-prng';
 import type { RgbImage } from '../types';
 import { WorkerContext } from '../worker-context';
-import { learnNoiseFloors } from './tune-profile';
+import { learnNoiseFloors, tuneProfile } from './tune-profile';
 
 const SIZE = 128;
 const SPOT = { x: 20, y: 20, r: 4 }; // in the dark background, away from the part
@@ -88,13 +88,14 @@ describe('noise floor on flat dark backgrounds (generated pair)', () => {
     expect(after.spot).toBeGreaterThan(2 * after.cleanBackground);
   });
 
-  it('fits a map view that keeps the dark background quiet on the real path: fit → npz emb_map → infer map', async () => {
+  it('fits a map view that quiets the dark background on the real path: fit → npz emb_map → infer map', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'noise-floor-fit-'));
     const images = await Promise.all(ok.map(async (image, i) => ({ name: `ok_${i}.png`, bytes: await png(image) })));
     /** Max of the inferred map over the clean image's background, and at the spot of the spotted one. */
+    let fits = 0;
     const maps = async (profile: DetectorProfile): Promise<{ cleanBackground: number; spot: number; withMap: boolean }> => {
       const fit = await runFit({ images, coresetRate: 1, seed: 0, encodeArtifacts: true, profile }, ctx);
-      const name = profile.mapView ? 'map-view' : 'score-only';
+      const name = `model-${fits++}`;
       writeFileSync(join(dir, `${name}.npz`), fit.npzBytes!);
       writeFileSync(join(dir, `${name}.faiss`), fit.indexBytes!);
       const memory = { npzPath: join(dir, `${name}.npz`), npzMtimeMs: 1, indexPath: join(dir, `${name}.faiss`), indexMtimeMs: 1 };
@@ -114,15 +115,25 @@ describe('noise floor on flat dark backgrounds (generated pair)', () => {
     };
     const byDefault = await ctx.defaultFitProfile();
     const { mapView, ...scoreOnly } = byDefault;
-    expect(mapView).toBeDefined();
+    expect(mapView).toMatchObject({ noiseMultiple: 4, blend: 0.5 });
+    // The tuner, from these OK images alone, moves the score view to energy-aware with learned floors: the map
+    // view's normalisation, so its blend no longer matters (both rate alike).
+    const tuned = await tuneProfile(images.map((i) => i.bytes), await ctx.baselineProfile(), ctx, { seed: 0 });
+    expect(tuned.profile.features.unitNorm).toBe(false);
+    expect(new Set(tuned.report.mapBlends?.map((b) => b.cellAuroc)).size).toBe(1);
     const without = await maps(scoreOnly);
     const withView = await maps(byDefault);
-    expect([without.withMap, withView.withMap]).toEqual([false, true]);
-    // Measured: score view only {cleanBackground 0.352, spot 0.378}; with the map view {0.140, 0.354} (score units).
-    // The unit-norm map barely tells the faint spot from clean background noise; the map view quiets the background.
+    const withTuned = await maps(tuned.profile);
+    expect([without.withMap, withView.withMap, withTuned.withMap]).toEqual([false, true, true]);
+    // Measured (score units): score view only {cleanBackground 0.352, spot 0.378}; default map view, blended half
+    // with the score view {0.342, 0.618}; tuned {0.121, 0.253}.
+    // The unit-norm map barely tells the faint spot from clean background noise.
     expect(without.spot).toBeLessThan(1.2 * without.cleanBackground);
-    expect(withView.cleanBackground).toBeLessThan(0.5 * without.cleanBackground);
-    expect(withView.spot).toBeGreaterThan(2 * withView.cleanBackground);
+    // Half the map from the energy-aware view: the spot stands out.
+    expect(withView.spot).toBeGreaterThan(1.5 * withView.cleanBackground);
+    // Tuned: the background is quiet, the spot at more than twice its level.
+    expect(withTuned.cleanBackground).toBeLessThan(0.5 * without.cleanBackground);
+    expect(withTuned.spot).toBeGreaterThan(2 * withTuned.cleanBackground);
   });
 
   afterAll(async () => {

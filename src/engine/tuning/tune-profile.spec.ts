@@ -57,7 +57,11 @@ describe('tuneProfile', () => {
     // The tuner rates the score view; the map view follows its block weights (floors are the fit's to learn).
     const { mapView, ...rated } = a.profile;
     expect(report.chosen!.profile).toBe(describeProfile(rated));
-    expect(mapView).toEqual({ features: { weights: a.profile.features.weights, floors: [0, 0, 0], unitNorm: false }, noiseMultiple: 4 });
+    expect(mapView).toMatchObject({ features: { weights: a.profile.features.weights, floors: [0, 0, 0], unitNorm: false }, noiseMultiple: 4 });
+    // Its blend: the default 0.5 unless another rated at least MIN_GAIN higher on the held-out cells.
+    expect(report.mapBlends?.map((b) => b.blend)).toEqual([0.5, 1]);
+    const chosenBlend = report.mapBlends!.find((b) => b.blend === mapView!.blend)!;
+    for (const b of report.mapBlends!) expect(b.cellAuroc).toBeLessThanOrEqual(chosenBlend.cellAuroc + MIN_GAIN);
     for (const c of report.candidates) {
       expect(c.objective).toBeCloseTo((c.imageAuroc + c.cellAuroc) / 2, 12);
       expect(c.cellAuroc).toBeGreaterThanOrEqual(0);
@@ -75,7 +79,7 @@ describe('tuneProfile', () => {
       features: baseline.features,
       position: 1,
       smoothing: { map: 1, score: 1 },
-      mapView: { features: { weights: baseline.features.weights, floors: [0, 0, 0], unitNorm: false }, noiseMultiple: 4 },
+      mapView: { features: { weights: baseline.features.weights, floors: [0, 0, 0], unitNorm: false }, noiseMultiple: 4, blend: 0.5 },
     });
     expect(report).toMatchObject({ tuned: false, reason: `${MIN_TUNING_IMAGES - 1} decodable OK images; tuning needs at least ${MIN_TUNING_IMAGES}` });
   });
