@@ -31,7 +31,6 @@ export interface LoadedMemory {
   version: string;
   /** The map view's memory (npz `emb_map`), a flat index built from its rows at load; absent without one. */
   mapIndex?: FlatIndex;
-  mapDim?: number;
 }
 
 interface Entry {
@@ -120,6 +119,6 @@ export function loadMemory(ref: MemoryArtifactRef): LoadedMemory {
   } else {
     index = buildFlatIndex(npz.emb, npz.dim);
   }
-  const map = npz.map ? { mapIndex: buildFlatIndex(npz.map.emb, npz.map.dim), mapDim: npz.map.dim } : {};
+  const map = npz.map ? { mapIndex: buildFlatIndex(npz.map.emb, npz.map.dim) } : {};
   return { index, m: npz.m, dim: npz.dim, tokenH: npz.tokenH, tokenW: npz.tokenW, metadata: npz.metadata, version, ...map };
 }

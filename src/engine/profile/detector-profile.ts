@@ -42,8 +42,9 @@ export const MAX_SMOOTHING = 8;
  * from the score's. The image score asks "is anything on this crop unlike the OK crops", and whole-row unit norm
  * answers it best on MTD; the map asks "where", and there a flat or dark patch blown up to unit length is a false
  * alarm. So the map view is energy-aware: no row unit norm, and each block's noise floor learned at fit from the OK
- * rows (`noiseMultiple` × the block's noise level, tuning/noise-floor.ts). Same input sizing and position as the
- * score view. Measured on MTD: AUPRO 0.52 → 0.67 at the same image AUROC (docs/quality.md).
+ * rows (`noiseMultiple` × the block's noise level, noise-floors.ts). Same input sizing and position as the score
+ * view; blended with the score view's distances. Measured on MTD: pixel AUROC 0.703 → 0.734, AUPRO 0.516 → 0.674 at
+ * the same image AUROC (docs/quality.md).
  */
 export interface MapView {
   /** The view's normalisation; its floors are the learned ones once fitted. */
@@ -190,8 +191,8 @@ export const DEFAULT_SMOOTHING: MapSmoothing = { map: 1, score: 1 };
  *  background). MTD: 0.5 beat either alone on pixel AUROC and AUPRO (docs/quality.md). */
 export const DEFAULT_MAP_BLEND = 0.5;
 
-/** Noise-floor multiple of the default map view: ×4 was the best AUPRO on MTD at the same pixel AUROC (×2, ×8
- *  measured beside it, docs/quality.md). */
+/** Noise-floor multiple of the default map view: on MTD ×8 traded 0.012 pixel AUROC for 0.006 AUPRO against ×4
+ *  (docs/quality.md). */
 export const DEFAULT_MAP_NOISE_MULTIPLE = 4;
 
 /**
@@ -210,7 +211,7 @@ export function defaultFitProfile(baseline: DetectorProfile, backbone: { resizab
 }
 
 /** The energy-aware map view over the score view's block weights; its floors are learned by the fit. */
-export function defaultMapView(scoreFeatures: FeatureNormalisation): MapView {
+function defaultMapView(scoreFeatures: FeatureNormalisation): MapView {
   return {
     features: { weights: [...scoreFeatures.weights], floors: scoreFeatures.floors.map(() => 0), unitNorm: false },
     noiseMultiple: DEFAULT_MAP_NOISE_MULTIPLE,
