@@ -6,7 +6,7 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { coresetSize, kCenterGreedy, SelectionSpace } from './coreset';
+import { coresetSize, kCenterGreedy, SelectionSpace, type CoresetSelection } from './coreset';
 import { AbortedError, ImageDecodeError, InvalidArgumentError, TokenGridMismatchError } from './engine-error';
 import { buildFlatIndex, serializeIndex } from './faiss-index';
 import { nearestElsewhere } from './knn';
@@ -15,7 +15,8 @@ import type { FitImage, FitImageError, FitInput, FitOutput } from './pool-protoc
 import { PROFILE_METADATA_KEY, TUNING_METADATA_KEY, type DetectorProfile, type MapView } from './profile/detector-profile';
 import { blockNorms } from './profile/feature-normalisation';
 import { featureView } from './profile/feature-view';
-import { noiseFloorsOf, quantile } from './profile/noise-floors';
+import { noiseFloorsOf } from './profile/noise-floors';
+import { percentileOfSorted } from './percentile';
 import { POSITION_CHANNELS } from './profile/position-features';
 import { tuneProfile, type TuningReport } from './tuning/tune-profile';
 import { reportTaskProgress } from './task-progress';
@@ -88,23 +89,16 @@ class RowSpill {
   }
 }
 
-interface Selection {
-  indices: Int32Array;
-  appliedRate: number;
-  radius: number;
-}
-
 /** The coreset of n rows from their projections at `rate` (null: keep every row, in order). */
-function selectRows(projected: Float32Array[] | null, n: number, spaceDim: number, rate: number, seed: number, abortFlag?: Int32Array): Selection {
-  if (!projected) return { indices: Int32Array.from({ length: n }, (_, i) => i), appliedRate: 1, radius: 0 };
+function selectRows(projected: Float32Array[] | null, n: number, spaceDim: number, rate: number, seed: number, abortFlag?: Int32Array): CoresetSelection {
+  if (!projected) return { indices: Int32Array.from({ length: n }, (_, i) => i), requestedRate: rate, appliedRate: 1, radius: 0 };
   const all = new Float32Array(n * spaceDim);
   let offset = 0;
   for (const block of projected.splice(0)) {
     all.set(block, offset);
     offset += block.length;
   }
-  const selection = kCenterGreedy(all, n, spaceDim, rate, seed, abortFlag);
-  return { indices: selection.indices, appliedRate: selection.appliedRate, radius: selection.radius };
+  return kCenterGreedy(all, n, spaceDim, rate, seed, abortFlag);
 }
 
 /** A view's spilled rows, its coreset rows and their indices into the spill. */
@@ -182,7 +176,7 @@ function scoreScale(score: ViewMemory, map: ViewMemory, imageOfRow: Int32Array):
   const p99 = (view: ViewMemory): number => {
     const bankGroups = Int32Array.from(view.selected, (row) => imageOfRow[row]);
     const d = nearestElsewhere(buildFlatIndex(view.bank, view.rows.dim), view.rows.gather(sample), view.rows.dim, groups, bankGroups, SCALE_NEIGHBOURS);
-    return quantile(d.sort(), 0.99);
+    return percentileOfSorted(d.sort(), 99);
   };
   const ratio = p99(score) / p99(map);
   return Number.isFinite(ratio) && ratio > 0 ? ratio : 1;
@@ -239,15 +233,16 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
           { file: image.name },
         );
       }
-      const t0 = performance.now();
       if (mapView) {
         raw ??= new RowSpill(tempDir, rawFeatures.dim);
         raw.append(rawFeatures.features);
         rawGrids.push({ h: rawFeatures.gridH, w: rawFeatures.gridW });
         rawNorms.push(blockNorms(rawFeatures.features, rawFeatures.dim, blocks));
       }
+      const t0 = performance.now();
       const features = featureView(rawFeatures, blocks, profile.features, profile.position, false);
       decodeMs += prepared.decodeMs;
+      // The view counts as backbone time, as the normalisation always did.
       backboneMs += prepared.backboneMs + performance.now() - t0;
       spill ??= new RowSpill(tempDir, features.dim);
       spill.append(features.features);
@@ -270,8 +265,7 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
     const n = spill.rows;
     const dim = spill.dim;
     const t0 = performance.now();
-    const selection = selectRows(keepAll || !space ? null : projected, n, space?.dim ?? dim, input.coresetRate, input.seed, abortFlag);
-    const { indices, appliedRate, radius: coverRadius } = selection;
+    const { indices, appliedRate, radius: coverRadius } = selectRows(keepAll || !space ? null : projected, n, space?.dim ?? dim, input.coresetRate, input.seed, abortFlag);
     const bank = spill.gather(indices);
     let map: MemoryRows | undefined;
     if (mapView && raw) {

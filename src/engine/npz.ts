@@ -3,11 +3,14 @@
 import { unzipSync, zipSync, type Zippable } from 'fflate';
 import { CorruptArtifactError } from './engine-error';
 
-export interface MemoryNpz {
-  /** Coreset rows, [m, dim] row-major, L2-normalised. */
+/** Coreset rows `emb`, [m, dim] row-major. */
+export interface MemoryRows {
   emb: Float32Array;
   m: number;
   dim: number;
+}
+
+export interface MemoryNpz extends MemoryRows {
   tokenH: number;
   tokenW: number;
   /** `{coreset_rate, applied_rate}` in files we write; `{}` when absent or unreadable, as the original. */
@@ -15,12 +18,6 @@ export interface MemoryNpz {
   /** The map view's own memory (`emb_map.npy`, profile.mapView), [m, dim]; absent in models without one. The
    *  original's loader reads members by name and ignores it. */
   map?: MemoryRows;
-}
-
-export interface MemoryRows {
-  emb: Float32Array;
-  m: number;
-  dim: number;
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY

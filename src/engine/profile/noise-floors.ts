@@ -1,17 +1,10 @@
 // Noise floors learned from OK rows: per feature block, a multiple of the block's noise level, the norm of its
 // flattest tenth of OK patches (flat and dark regions: sensor noise only). A block a few times weaker than its floor
 // shrinks towards 0 instead of being blown up to unit length (feature-normalisation.ts).
+import { percentileOfSorted } from '../percentile';
 
-/** The patch-norm quantile taken as a block's noise level: the flattest tenth of the OK patches. */
-export const NOISE_LEVEL_QUANTILE = 0.1;
-
-/** Linear-interpolated quantile of an ascending array, q in [0, 1]. */
-export function quantile(sorted: ArrayLike<number>, q: number): number {
-  const position = q * (sorted.length - 1);
-  const lo = Math.floor(position);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (position - lo);
-}
+/** The patch-norm percentile taken as a block's noise level: the flattest tenth of the OK patches. */
+export const NOISE_LEVEL_PERCENTILE = 10;
 
 /** norms: per row, the norm of each block ([rows, blockCount] chunks, feature-normalisation.ts blockNorms). */
 export function noiseFloorsOf(norms: readonly Float32Array[], blockCount: number, multiple: number): number[] {
@@ -20,6 +13,6 @@ export function noiseFloorsOf(norms: readonly Float32Array[], blockCount: number
     const sorted = new Float32Array(count);
     let k = 0;
     for (const n of norms) for (let i = b; i < n.length; i += blockCount) sorted[k++] = n[i];
-    return multiple * quantile(sorted.sort(), NOISE_LEVEL_QUANTILE);
+    return multiple * percentileOfSorted(sorted.sort(), NOISE_LEVEL_PERCENTILE);
   });
 }

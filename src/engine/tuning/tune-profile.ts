@@ -21,7 +21,8 @@ import {
 } from '../profile/detector-profile';
 import { blockNorms } from '../profile/feature-normalisation';
 import { featureView } from '../profile/feature-view';
-import { noiseFloorsOf, quantile } from '../profile/noise-floors';
+import { noiseFloorsOf } from '../profile/noise-floors';
+import { percentileOfSorted } from '../percentile';
 import { POSITION_CHANNELS } from '../profile/position-features';
 import { createPrng, type Prng } from '../seeded-prng';
 import { smoothTokenGrid } from '../token-smoothing';
@@ -320,7 +321,7 @@ function rateMapBlends(
 ): { blend: number; ratings: Array<{ blend: number; cellAuroc: number }> } {
   const floors = view.noiseMultiple > 0 ? learnNoiseFloors(set.memory.map((image) => image.features), dim, blocks, view.noiseMultiple) : view.features.floors;
   const viewCells = cellDistances(set, blocks, dim, { ...scoreProfile, features: { ...view.features, floors } });
-  const p99 = (cells: Float32Array[]): number => quantile(concatRows(cells).sort(), 0.99);
+  const p99 = (cells: Float32Array[]): number => percentileOfSorted(concatRows(cells).sort(), 99);
   const scale = p99(scoreCells.clean) / p99(viewCells.clean);
   const blended = (blend: number): CellDistances => {
     const mix = (score: Float32Array[], mine: Float32Array[]): Float32Array[] =>
@@ -420,7 +421,7 @@ function imageScore(cells: Float32Array, cover: Float32Array, statistic: ScoreSt
   const values: number[] = [];
   cells.forEach((d, c) => cover[c] >= 0 && values.push(d));
   values.sort((a, b) => a - b);
-  if (statistic.kind === 'percentile') return quantile(values, statistic.value / 100);
+  if (statistic.kind === 'percentile') return percentileOfSorted(values, statistic.value);
   const count = Math.max(1, Math.ceil(statistic.fraction * values.length));
   let sum = 0;
   for (let i = values.length - count; i < values.length; i++) sum += values[i];
