@@ -13,9 +13,8 @@ import { nearestElsewhere } from './knn';
 import { encodeMemoryNpz, type MemoryRows } from './npz';
 import type { FitImage, FitImageError, FitInput, FitOutput } from './pool-protocol';
 import { PROFILE_METADATA_KEY, TUNING_METADATA_KEY, type DetectorProfile, type MapView } from './profile/detector-profile';
-import { blockNorms } from './profile/feature-normalisation';
 import { featureView } from './profile/feature-view';
-import { noiseFloorsOf } from './profile/noise-floors';
+import { contentBlockNorms, noiseFloorsOf } from './profile/noise-floors';
 import { percentileOfSorted } from './percentile';
 import { POSITION_CHANNELS } from './profile/position-features';
 import { tuneProfile, type TuningReport } from './tuning/tune-profile';
@@ -237,7 +236,7 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
         raw ??= new RowSpill(tempDir, rawFeatures.dim);
         raw.append(rawFeatures.features);
         rawGrids.push({ h: rawFeatures.gridH, w: rawFeatures.gridW });
-        rawNorms.push(blockNorms(rawFeatures.features, rawFeatures.dim, blocks));
+        rawNorms.push(contentBlockNorms(rawFeatures.features, rawFeatures.gridH, rawFeatures.gridW, blocks, prepared.letterbox));
       }
       const t0 = performance.now();
       const features = featureView(rawFeatures, blocks, profile.features, profile.position, false);

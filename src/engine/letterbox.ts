@@ -11,6 +11,21 @@ export function roundHalfEven(x: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
+/** The content's cell range along one axis: cells that hold any of [offset, offset + size) of the input. */
+function contentRange(offset: number, size: number, input: number, cells: number): [number, number] {
+  const cell = input / cells;
+  const first = Math.min(cells - 1, Math.max(0, Math.floor(offset / cell)));
+  const end = Math.max(first + 1, Math.min(cells, Math.ceil((offset + size) / cell)));
+  return [first, end];
+}
+
+/** The grid cells that hold any of the crop (the rest is letterbox padding): columns [x0, x1), rows [y0, y1). */
+export function contentCells(box: Letterbox, gridH: number, gridW: number): { x0: number; x1: number; y0: number; y1: number } {
+  const [x0, x1] = contentRange(box.offsetX, box.contentWidth, box.inputWidth, gridW);
+  const [y0, y1] = contentRange(box.offsetY, box.contentHeight, box.inputHeight, gridH);
+  return { x0, x1, y0, y1 };
+}
+
 export function letterboxGeometry(sourceWidth: number, sourceHeight: number, inputWidth: number, inputHeight: number): Letterbox {
   const scale = Math.min(inputWidth / sourceWidth, inputHeight / sourceHeight);
   // At least one pixel: extreme aspect ratios would otherwise round a side to 0.

@@ -2,21 +2,13 @@
 // distance is noisy; a defect that covers many patches (a ground band, a dent) raises all of them a little, and
 // the smoothed grid adds that evidence up. Only the content cells are smoothed: letterbox padding stays out.
 import { gaussianBlur } from './gaussian-blur';
+import { contentCells } from './letterbox';
 import type { Letterbox } from './types';
-
-/** The content's cell range along one axis: cells that hold any of [offset, offset + size) of the input. */
-function contentCells(offset: number, size: number, input: number, cells: number): [number, number] {
-  const cell = input / cells;
-  const first = Math.min(cells - 1, Math.max(0, Math.floor(offset / cell)));
-  const end = Math.max(first + 1, Math.min(cells, Math.ceil((offset + size) / cell)));
-  return [first, end];
-}
 
 /** Returns `distances` itself when sigma is 0, else a smoothed copy ([gridH, gridW] row-major). */
 export function smoothTokenGrid(distances: Float32Array, gridH: number, gridW: number, sigma: number, box: Letterbox): Float32Array {
   if (sigma <= 0) return distances;
-  const [x0, x1] = contentCells(box.offsetX, box.contentWidth, box.inputWidth, gridW);
-  const [y0, y1] = contentCells(box.offsetY, box.contentHeight, box.inputHeight, gridH);
+  const { x0, x1, y0, y1 } = contentCells(box, gridH, gridW);
   const w = x1 - x0;
   const h = y1 - y0;
   const content = new Float32Array(w * h);

@@ -2,7 +2,7 @@ import { aspectInputSize } from './input-sizing';
 import { baselineProfile, defaultFitProfile, describeProfile, parseDetectorProfile, profileFromMetadata } from './detector-profile';
 import { blockNorms, normaliseFeatures } from './feature-normalisation';
 import { featureView } from './feature-view';
-import { noiseFloorsOf } from './noise-floors';
+import { contentBlockNorms, noiseFloorsOf } from './noise-floors';
 import { appendPosition } from './position-features';
 
 describe('feature normalisation', () => {
@@ -47,6 +47,17 @@ describe('noise floors', () => {
     // Two blocks, 11 rows over two chunks: block 0 norms 0..10, block 1 norms 10× that.
     const norms = (from: number, to: number): Float32Array => Float32Array.from({ length: (to - from) * 2 }, (_, i) => (from + (i >> 1)) * (i % 2 ? 10 : 1));
     expect(noiseFloorsOf([norms(0, 6), norms(6, 11)], 2, 4).map((v) => Number(v.toFixed(6)))).toEqual([4, 40]);
+  });
+});
+
+describe('content block norms', () => {
+  it("leave letterbox padding out: only the cells that hold the crop count towards the noise level", () => {
+    // 2×4 grid of 8-px cells, the crop centred in the middle two columns; one 1-channel block, cell value = its index.
+    const box = { inputWidth: 32, inputHeight: 16, contentWidth: 16, contentHeight: 16, offsetX: 8, offsetY: 0, sourceWidth: 16, sourceHeight: 16 };
+    const features = Float32Array.from({ length: 8 }, (_, i) => i);
+    expect(Array.from(contentBlockNorms(features, 2, 4, [1], box))).toEqual([1, 2, 5, 6]);
+    const full = { ...box, inputWidth: 16, offsetX: 0 };
+    expect(Array.from(contentBlockNorms(features.subarray(0, 4), 2, 2, [1], full))).toEqual([0, 1, 2, 3]);
   });
 });
 

@@ -73,9 +73,9 @@ describe('noise floor on flat dark backgrounds (generated pair)', () => {
 
   it('scores clean dark background like the OK background, and still finds a faint spot on it', async () => {
     const baseline = await ctx.baselineProfile();
-    const raw = await Promise.all(ok.map(async (image) => (await ctx.rawFeatures(image, baseline)).features.features));
+    const raw = await Promise.all(ok.map(async (image) => ctx.rawFeatures(image, baseline)));
     const blocks = (await ctx.getBackbone()).info.blocks;
-    const floors = learnNoiseFloors(raw, (await ctx.getBackbone()).info.dim, blocks, 4);
+    const floors = learnNoiseFloors(raw.map((r) => ({ ...r.features, letterbox: r.letterbox })), blocks, 4);
     const energyAware: DetectorProfile = { ...baseline, features: { ...baseline.features, floors, unitNorm: false } };
 
     const before = await distances(baseline);

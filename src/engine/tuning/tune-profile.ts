@@ -19,9 +19,8 @@ import {
   type MapView,
   type ScoreStatistic,
 } from '../profile/detector-profile';
-import { blockNorms } from '../profile/feature-normalisation';
 import { featureView } from '../profile/feature-view';
-import { noiseFloorsOf } from '../profile/noise-floors';
+import { contentBlockNorms, noiseFloorsOf } from '../profile/noise-floors';
 import { percentileOfSorted } from '../percentile';
 import { POSITION_CHANNELS } from '../profile/position-features';
 import { createPrng, type Prng } from '../seeded-prng';
@@ -250,8 +249,7 @@ export async function tuneProfile(
   // every position once fitted.
   if (best.position > 0) consider(best.set, best.features, best.position * 2);
   // 3. Noise floors learned from the OK memory images: multiples of each block's low-energy patch norm.
-  const memoryRaw = best.set.memory.map((image) => image.features);
-  for (const multiple of [1, 2, 4]) consider(best.set, { ...best.features, floors: learnNoiseFloors(memoryRaw, dim, blocks, multiple) });
+  for (const multiple of [1, 2, 4]) consider(best.set, { ...best.features, floors: learnNoiseFloors(best.set.memory, blocks, multiple) });
   // 4. Block weights, one block at a time (coordinate search from the incumbent).
   if (blocks.length > 1) {
     for (let b = 0; b < blocks.length; b++) {
@@ -319,7 +317,7 @@ function rateMapBlends(
   blocks: readonly number[],
   dim: number,
 ): { blend: number; ratings: Array<{ blend: number; cellAuroc: number }> } {
-  const floors = view.noiseMultiple > 0 ? learnNoiseFloors(set.memory.map((image) => image.features), dim, blocks, view.noiseMultiple) : view.features.floors;
+  const floors = view.noiseMultiple > 0 ? learnNoiseFloors(set.memory, blocks, view.noiseMultiple) : view.features.floors;
   const viewCells = cellDistances(set, blocks, dim, { ...scoreProfile, features: { ...view.features, floors } });
   const p99 = (cells: Float32Array[]): number => percentileOfSorted(concatRows(cells).sort(), 99);
   const scale = p99(scoreCells.clean) / p99(viewCells.clean);
@@ -429,11 +427,15 @@ function imageScore(cells: Float32Array, cover: Float32Array, statistic: ScoreSt
 }
 
 /**
- * Per block, `multiple` × the noise level of the OK images (raw features [cells, dim] each): see
+ * Per block, `multiple` × the noise level of the OK images' content cells (raw features [cells, dim] each): see
  * profile/noise-floors.ts.
  */
-export function learnNoiseFloors(okImages: readonly Float32Array[], dim: number, blocks: readonly number[], multiple: number): number[] {
-  return noiseFloorsOf(okImages.map((features) => blockNorms(features, dim, blocks)), blocks.length, multiple);
+export function learnNoiseFloors(
+  okImages: ReadonlyArray<{ features: Float32Array; gridH: number; gridW: number; letterbox: Letterbox }>,
+  blocks: readonly number[],
+  multiple: number,
+): number[] {
+  return noiseFloorsOf(okImages.map((i) => contentBlockNorms(i.features, i.gridH, i.gridW, blocks, i.letterbox)), blocks.length, multiple);
 }
 
 function concatRows(parts: Float32Array[]): Float32Array {
