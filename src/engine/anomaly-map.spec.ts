@@ -1,6 +1,6 @@
 // The native post-processing (upsample + blur, order statistics, 8-bit visual) against the TypeScript references
 // it replaced: tolerance 0 — heat maps, scores and gray levels are bit-identical.
-import { anomalyRegions, anomalyScore, blendMapDistances, buildAnomalyMap, buildAnomalyMaps } from './anomaly-map';
+import { anomalyRegions, anomalyScore, addContextDistances, blendMapDistances, buildAnomalyMap, buildAnomalyMaps } from './anomaly-map';
 import { gaussianBlur } from './gaussian-blur';
 import { heatmapToGray } from './heatmap-png';
 import { letterboxGeometry } from './letterbox';
@@ -108,5 +108,19 @@ describe('blendMapDistances', () => {
     expect(out).toBe(view);
     expect(Array.from(out)).toEqual([0.25 * 2 * 1 + 0.75 * 0.5, 0.25 * 2 * 2 + 0.75 * 4]); // [0.875, 4]
     expect(Array.from(blendMapDistances(Float32Array.of(9, 9), Float32Array.of(1, 2), {}))).toEqual([1, 2]); // absent: the view alone
+  });
+});
+
+describe('addContextDistances', () => {
+  it("adds the context view's excess over its OK level, in score units, to the map, per patch, never below 0", () => {
+    const map = Float32Array.of(0.5, 4, 0.25);
+    const context = Float32Array.of(1, 2, 0);
+    const out = addContextDistances(map, context, { gain: 0.5, scale: 2, level: 3 });
+    expect(out).toBe(context);
+    // 0.5 + 0.5·(2 − 3), 4 + 0.5·(4 − 3), max(0, 0.25 + 0.5·(0 − 3))
+    expect(Array.from(out)).toEqual([0, 4.5, 0]);
+    expect(Array.from(map)).toEqual([0.5, 4, 0.25]); // the score's distances may be the map: never written
+    expect(Array.from(addContextDistances(Float32Array.of(9, 9), Float32Array.of(1, 2), { gain: 0 }))).toEqual([9, 9]);
+    expect(Array.from(addContextDistances(Float32Array.of(1, 1), Float32Array.of(1, 2), { gain: 1 }))).toEqual([2, 3]); // absent: scale 1, level 0
   });
 });

@@ -4,7 +4,7 @@ import { encodeGrayPng, heatToGrayOnScale, heatmapScaleOf, type HeatmapScale } f
 import { PercentileSelector } from './percentile';
 import { findRegions, type RegionOptions } from './regions';
 import { loadNativeAddon } from './native-addon';
-import type { MapSmoothing, MapView, ScoreStatistic } from './profile/detector-profile';
+import type { ContextView, MapSmoothing, MapView, ScoreStatistic } from './profile/detector-profile';
 import { sharedRoiMask } from './roi-mask';
 import { smoothTokenGrid } from './token-smoothing';
 import { cropTaps, type Taps } from './token-map';
@@ -92,6 +92,17 @@ export function blendMapDistances(score: Float32Array, view: Float32Array, mapVi
   const blend = mapView.blend ?? 1;
   for (let i = 0; i < view.length; i++) view[i] = blend * scale * view[i] + (1 - blend) * score[i];
   return view;
+}
+
+/**
+ * The map's patch distances with the context view's (profile.contextView) added: max(0, map + gain × (scale ×
+ * context − level)), per patch, `context` already on the patch grid. Writes into `context`.
+ */
+export function addContextDistances(map: Float32Array, context: Float32Array, view: Pick<ContextView, 'gain' | 'scale' | 'level'>): Float32Array {
+  const scale = view.scale ?? 1;
+  const level = view.level ?? 0;
+  for (let i = 0; i < context.length; i++) context[i] = Math.max(0, map[i] + view.gain * (scale * context[i] - level));
+  return context;
 }
 
 /** The image score: the statistic over the in-mask values; 0 when the mask is empty. */

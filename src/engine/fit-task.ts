@@ -2,7 +2,8 @@
 // go to a temporary file (bounded memory: only the projected rows, 64 floats per patch, stay in RAM for the coreset
 // selection); the selected rows are read back in selection order. A profile with a map view (profile.mapView) also
 // spills the raw rows: once every row's block norms are known, the view's noise floors are learned from all of them,
-// and a second pass over the spilled rows builds the map view's own coreset.
+// and a second pass over the spilled rows builds the map view's own coreset. A context view (profile.contextView) is
+// built from each image's normalised rows as they pass (a quarter of the rows at step 2) and gets its own coreset.
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,13 +13,14 @@ import { buildFlatIndex, serializeIndex } from './faiss-index';
 import { nearestElsewhere } from './knn';
 import { encodeMemoryNpz, type MemoryRows } from './npz';
 import type { FitImage, FitImageError, FitInput, FitOutput } from './pool-protocol';
-import { PROFILE_METADATA_KEY, TUNING_METADATA_KEY, type DetectorProfile, type MapView } from './profile/detector-profile';
-import { featureView } from './profile/feature-view';
+import { PROFILE_METADATA_KEY, TUNING_METADATA_KEY, type ContextView, type DetectorProfile, type MapView } from './profile/detector-profile';
+import { featureView, scoreViews } from './profile/feature-view';
 import { contentBlockNorms, noiseFloorsOf } from './profile/noise-floors';
 import { percentileOfSorted } from './percentile';
 import { POSITION_CHANNELS } from './profile/position-features';
 import { tuneProfile, type TuningReport } from './tuning/tune-profile';
 import { reportTaskProgress } from './task-progress';
+import type { PatchFeatures } from './types';
 import type { PreparedRaw, WorkerContext } from './worker-context';
 
 function checkAbort(flag: Int32Array | undefined): void {
@@ -128,7 +130,7 @@ function mapViewMemory(
   grids: ReadonlyArray<{ h: number; w: number }>,
   blocks: readonly number[],
   profile: DetectorProfile & { mapView: MapView },
-  score: ViewMemory,
+  scoreP99: number,
   input: FitInput,
   tempDir: string,
   abortFlag?: Int32Array,
@@ -149,35 +151,102 @@ function mapViewMemory(
     }
     const { indices } = selectRows(space ? projected : null, rows.rows, space?.dim ?? dim, input.coresetRate * MAP_CORESET_SHARE, input.seed, abortFlag);
     const bank = rows.gather(indices);
-    const imageOfRow = new Int32Array(rows.rows);
-    let row = 0;
-    grids.forEach((grid, image) => imageOfRow.fill(image, row, (row += grid.h * grid.w)));
-    return { memory: { emb: bank, m: indices.length, dim }, scale: scoreScale(score, { rows, bank, selected: indices }, imageOfRow) };
+    const scale = scaleTo(scoreP99, distancesElsewhere({ rows, bank, selected: indices }, imageOfRows(grids)));
+    return { memory: { emb: bank, m: indices.length, dim }, scale };
   } finally {
     rows.dispose();
   }
+}
+
+/**
+ * The context view's rows per image on its own grid (context-view.ts), spilled as they pass, with their
+ * projections for the coreset.
+ */
+class ContextRows {
+  readonly grids: Array<{ h: number; w: number }> = [];
+  private rows: RowSpill | null = null;
+  private space: SelectionSpace | null = null;
+  private readonly projected: Float32Array[] = [];
+
+  constructor(private readonly tempDir: string, private readonly input: FitInput) {}
+
+  append(view: PatchFeatures): void {
+    this.rows ??= new RowSpill(this.tempDir, view.dim);
+    this.rows.append(view.features);
+    this.grids.push({ h: view.gridH, w: view.gridW });
+    if (this.input.coresetRate < 1) {
+      this.space ??= new SelectionSpace(view.dim, this.input.seed, this.input.projectionDim);
+      this.projected.push(this.space.project(view.features));
+    }
+  }
+
+  /** Its coreset at CONTEXT_CORESET_FACTOR × the score's rate (every row when the fit keeps every row), and the view
+   *  as fitted: scaled into the score's units as the map view is, an OK window's level (the median distance) in
+   *  those units, and its gain lowered past MAX_CONTEXT_SCALE. */
+  memory(scoreP99: number, view: ContextView, abortFlag?: Int32Array): { memory: MemoryRows; view: ContextView } | null {
+    const rows = this.rows;
+    if (!rows) return null;
+    const rate = Math.min(1, this.input.coresetRate * CONTEXT_CORESET_FACTOR);
+    const { indices } = selectRows(this.space ? this.projected : null, rows.rows, this.space?.dim ?? rows.dim, rate, this.input.seed, abortFlag);
+    const bank = rows.gather(indices);
+    const distances = distancesElsewhere({ rows, bank, selected: indices }, imageOfRows(this.grids));
+    const scale = scaleTo(scoreP99, distances);
+    const gain = view.gain * Math.min(1, (MAX_CONTEXT_SCALE / scale) ** 2);
+    return { memory: { emb: bank, m: indices.length, dim: rows.dim }, view: { ...view, gain, scale, level: scale * percentileOfSorted(distances, 50) } };
+  }
+
+  dispose(): void {
+    this.rows?.dispose();
+  }
+}
+
+/**
+ * The context view's coreset rate as a multiple of the score's. At step 2 the view has a quarter of the rows, so
+ * twice the rate keeps about as many rows as the map view. On MTD (docs/quality.md) a fifth of the score's rate
+ * lost 0.02 pixel AUROC against half of it (at step 1); at step 2, 4× gained 0.004 pixel AUROC over 2× for 0.012
+ * AUPRO.
+ */
+export const CONTEXT_CORESET_FACTOR = 2;
+
+/**
+ * The context view's scale past which its gain is lowered, with the square of the excess (gain × (MAX / scale)²).
+ * Where OK windows are far more alike than OK patches (a stationary texture), the scale is large (generated set
+ * 9.6, MTD 2.2): a small defect moves every window that holds it, and at full gain the view adds a 15×15-patch halo
+ * around it, a blurred copy of the patch map. On the generated set (docs/quality.md), pixel AUROC / AUPRO were
+ * 0.994 / 0.980 without the view, 0.966 / 0.899 at full gain, 0.987 / 0.961 lowered in proportion, and 0.99 / 0.97
+ * with the square.
+ */
+export const MAX_CONTEXT_SCALE = 2.5;
+
+/** Each row's image index, for rows spilled image after image on these grids. */
+function imageOfRows(grids: ReadonlyArray<{ h: number; w: number }>): Int32Array {
+  const out = new Int32Array(grids.reduce((n, grid) => n + grid.h * grid.w, 0));
+  let row = 0;
+  grids.forEach((grid, image) => out.fill(image, row, (row += grid.h * grid.w)));
+  return out;
 }
 
 /** Neighbours searched for one from another image (nearestElsewhere). */
 const SCALE_NEIGHBOURS = 16;
 
 /**
- * The ratio of the 99th percentiles of sampled OK rows' distances, score view over map view, each to its nearest
- * memory row from another image: what a new image's rows see. (Rows against a memory built from their own image
- * are in-sample; on small recipes the two views' in-sample distances shrink differently, and the scale came out
- * 0.7× too low.) 1 when there is nothing to compare.
+ * Sampled OK rows' distances, each to its nearest memory row from another image, sorted: what a new image's rows
+ * see. (Rows against a memory built from their own image are in-sample; on small recipes two views' in-sample
+ * distances shrink differently, and a map view's scale came out 0.7× too low.)
  */
-function scoreScale(score: ViewMemory, map: ViewMemory, imageOfRow: Int32Array): number {
-  const n = score.rows.rows;
+function distancesElsewhere(view: ViewMemory, imageOfRow: Int32Array): Float32Array {
+  const n = view.rows.rows;
   const step = Math.max(1, Math.floor(n / SCALE_SAMPLE_ROWS));
   const sample = Int32Array.from({ length: Math.min(SCALE_SAMPLE_ROWS, Math.ceil(n / step)) }, (_, k) => k * step);
   const groups = Int32Array.from(sample, (row) => imageOfRow[row]);
-  const p99 = (view: ViewMemory): number => {
-    const bankGroups = Int32Array.from(view.selected, (row) => imageOfRow[row]);
-    const d = nearestElsewhere(buildFlatIndex(view.bank, view.rows.dim), view.rows.gather(sample), view.rows.dim, groups, bankGroups, SCALE_NEIGHBOURS);
-    return percentileOfSorted(d.sort(), 99);
-  };
-  const ratio = p99(score) / p99(map);
+  const bankGroups = Int32Array.from(view.selected, (row) => imageOfRow[row]);
+  return nearestElsewhere(buildFlatIndex(view.bank, view.rows.dim), view.rows.gather(sample), view.rows.dim, groups, bankGroups, SCALE_NEIGHBOURS).sort();
+}
+
+/** The factor that puts a view's distances on the score's scale: the ratio of the 99th percentiles of their
+ *  distancesElsewhere; 1 when there is nothing to compare. */
+function scaleTo(scoreP99: number, viewDistances: Float32Array): number {
+  const ratio = scoreP99 / percentileOfSorted(viewDistances, 99);
   return Number.isFinite(ratio) && ratio > 0 ? ratio : 1;
 }
 
@@ -207,7 +276,8 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
   const tempDir = ctx.config.tempDir ?? tmpdir();
   const mapView = profile.mapView;
   let raw: RowSpill | null = null;
-  const rawGrids: Array<{ h: number; w: number }> = [];
+  const grids: Array<{ h: number; w: number }> = [];
+  const context = profile.contextView ? new ContextRows(tempDir, input) : null;
   const rawNorms: Float32Array[] = [];
   let blocks: readonly number[] = [];
   try {
@@ -235,11 +305,13 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
       if (mapView) {
         raw ??= new RowSpill(tempDir, rawFeatures.dim);
         raw.append(rawFeatures.features);
-        rawGrids.push({ h: rawFeatures.gridH, w: rawFeatures.gridW });
         rawNorms.push(contentBlockNorms(rawFeatures.features, rawFeatures.gridH, rawFeatures.gridW, blocks, prepared.letterbox));
       }
+      grids.push({ h: rawFeatures.gridH, w: rawFeatures.gridW });
       const t0 = performance.now();
-      const features = featureView(rawFeatures, blocks, profile.features, profile.position, false);
+      const views = scoreViews(rawFeatures, blocks, profile, prepared.letterbox);
+      const features = views.features;
+      if (views.context) context?.append(views.context);
       decodeMs += prepared.decodeMs;
       // The view counts as backbone time, as the normalisation always did.
       backboneMs += prepared.backboneMs + performance.now() - t0;
@@ -266,14 +338,17 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
     const t0 = performance.now();
     const { indices, appliedRate, radius: coverRadius } = selectRows(keepAll || !space ? null : projected, n, space?.dim ?? dim, input.coresetRate, input.seed, abortFlag);
     const bank = spill.gather(indices);
+    const scoreP99 = mapView || context ? percentileOfSorted(distancesElsewhere({ rows: spill, bank, selected: indices }, imageOfRows(grids)), 99) : 0;
     let map: MemoryRows | undefined;
     if (mapView && raw) {
       const floors = mapView.noiseMultiple > 0 ? noiseFloorsOf(rawNorms, blocks.length, mapView.noiseMultiple) : mapView.features.floors;
       const viewed = { ...profile, mapView: { ...mapView, features: { ...mapView.features, floors } } };
-      const built = mapViewMemory(raw, rawGrids, blocks, viewed, { rows: spill, bank, selected: indices }, input, tempDir, abortFlag);
+      const built = mapViewMemory(raw, grids, blocks, viewed, scoreP99, input, tempDir, abortFlag);
       map = built.memory;
       profile = { ...viewed, mapView: { ...viewed.mapView, scale: built.scale } };
     }
+    const contextBuilt = profile.contextView ? context?.memory(scoreP99, profile.contextView, abortFlag) : null;
+    if (contextBuilt) profile = { ...profile, contextView: contextBuilt.view };
     const coresetMs = performance.now() - t0;
 
     const out: FitOutput = {
@@ -290,6 +365,7 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
       errors,
       profile,
       ...(map ? { map } : {}),
+      ...(contextBuilt ? { context: contextBuilt.memory } : {}),
       ...(tuning ? { tuning } : {}),
       timingsMs: { decode: decodeMs, backbone: backboneMs, coreset: coresetMs, total: 0 },
     };
@@ -307,6 +383,7 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
           ...(tuning ? { [TUNING_METADATA_KEY]: tuning } : {}),
         },
         ...(map ? { map } : {}),
+        ...(contextBuilt ? { context: contextBuilt.memory } : {}),
       });
       out.indexBytes = serializeIndex(buildFlatIndex(bank, dim)).slice();
     }
@@ -315,5 +392,6 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
   } finally {
     spill?.dispose();
     raw?.dispose();
+    context?.dispose();
   }
 }

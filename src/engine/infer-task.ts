@@ -1,10 +1,11 @@
 // Task `infer`: one crop against a fitted memory → score, optional heatmap PNG and regions, stage timings.
 // The memory's detector profile (tuned at fit) decides the input sizing, feature normalisation and score statistic.
-import { anomalyHeatmapPng, anomalyRegions, anomalyScore, blendMapDistances, buildAnomalyMaps } from './anomaly-map';
+import { anomalyHeatmapPng, anomalyRegions, anomalyScore, buildAnomalyMaps } from './anomaly-map';
 import { TokenGridMismatchError } from './engine-error';
 import { heatmapScaleOf } from './heatmap-png';
 import { nearestDistances } from './knn';
 import type { InferInput, InferOutput } from './pool-protocol';
+import { mapDistances } from './map-distances';
 import { profileFromMetadata } from './profile/detector-profile';
 import type { WorkerContext } from './worker-context';
 
@@ -33,19 +34,14 @@ export async function runInfer(input: InferInput, ctx: WorkerContext): Promise<I
     );
   }
   const distances = nearestDistances(memory.index, features.features, features.dim);
-  // The map view's own memory, where the model has one (profile.mapView); else the map reads the score's distances.
-  const { mapFeatures } = prepared;
-  const mapView = profile?.mapView;
-  const mapDistances =
-    memory.mapIndex && mapFeatures && mapView
-      ? blendMapDistances(distances, nearestDistances(memory.mapIndex, mapFeatures.features, mapFeatures.dim), mapView)
-      : distances;
+  // The map view's and the context view's own memories, where the model has them; else the score's distances.
+  const mapGrid = mapDistances({ ...prepared, distances }, profile, memory);
   const t2 = performance.now();
 
   const { map, scoreMap } = buildAnomalyMaps(
     { distances, gridH: features.gridH, gridW: features.gridW, letterbox: prepared.letterbox, shape: input.shape },
     profile?.smoothing,
-    mapDistances,
+    mapGrid,
   );
   const score = anomalyScore(scoreMap, profile?.score ?? { kind: 'percentile', value: input.scorePercentile });
   const out: InferOutput = {

@@ -31,6 +31,8 @@ export interface LoadedMemory {
   version: string;
   /** The map view's memory (npz `emb_map`), a flat index built from its rows at load; absent without one. */
   mapIndex?: FlatIndex;
+  /** The context view's memory (npz `emb_ctx`), likewise. */
+  contextIndex?: FlatIndex;
 }
 
 interface Entry {
@@ -120,5 +122,6 @@ export function loadMemory(ref: MemoryArtifactRef): LoadedMemory {
     index = buildFlatIndex(npz.emb, npz.dim);
   }
   const map = npz.map ? { mapIndex: buildFlatIndex(npz.map.emb, npz.map.dim) } : {};
-  return { index, m: npz.m, dim: npz.dim, tokenH: npz.tokenH, tokenW: npz.tokenW, metadata: npz.metadata, version, ...map };
+  const context = npz.context ? { contextIndex: buildFlatIndex(npz.context.emb, npz.context.dim) } : {};
+  return { index, m: npz.m, dim: npz.dim, tokenH: npz.tokenH, tokenW: npz.tokenW, metadata: npz.metadata, version, ...map, ...context };
 }

@@ -44,6 +44,17 @@ describe('npz codec', () => {
     expect(() => decodeMemoryNpz(shortMap, 'short.npz')).toThrow('emb_map.npy: truncated');
   });
 
+  it("round-trips the context view's rows as emb_ctx.npy beside emb_map.npy", () => {
+    const context = { emb: Float32Array.from([9, 8, 7]), m: 1, dim: 3 };
+    const map = { emb: Float32Array.from([1, 2]), m: 1, dim: 2 };
+    const bytes = encodeMemoryNpz({ emb: new Float32Array(6), dim: 3, tokenH: 1, tokenW: 2, metadata: {}, map, context });
+    expect(Object.keys(unzipSync(bytes)).sort()).toEqual(['emb.npy', 'emb_ctx.npy', 'emb_map.npy', 'metadata.npy', 'token_h.npy', 'token_w.npy']);
+    const back = decodeMemoryNpz(bytes, 'mem.npz');
+    expect([back.context?.m, back.context?.dim, Array.from(back.context?.emb ?? [])]).toEqual([1, 3, [9, 8, 7]]);
+    expect(Array.from(back.map?.emb ?? [])).toEqual([1, 2]);
+    expect(decodeMemoryNpz(Buffer.from(NUMPY_COMPRESSED, 'base64'), 'py.npz').context).toBeUndefined();
+  });
+
   it('reads numpy savez_compressed output', () => {
     const back = decodeMemoryNpz(Buffer.from(NUMPY_COMPRESSED, 'base64'), 'py.npz');
     expect([back.m, back.dim, back.tokenH, back.tokenW]).toEqual([2, 3, 2, 3]);

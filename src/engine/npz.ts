@@ -18,6 +18,8 @@ export interface MemoryNpz extends MemoryRows {
   /** The map view's own memory (`emb_map.npy`, profile.mapView), [m, dim]; absent in models without one. The
    *  original's loader reads members by name and ignores it. */
   map?: MemoryRows;
+  /** The context view's own memory (`emb_ctx.npy`, profile.contextView), [m, dim]; absent in models without one. */
+  context?: MemoryRows;
 }
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -79,6 +81,7 @@ export function encodeMemoryNpz(memory: Omit<MemoryNpz, 'm'> & { m?: number }, l
     'metadata.npy': [npyUnicodeScalar(JSON.stringify(memory.metadata)), { level }],
   };
   if (memory.map) files['emb_map.npy'] = [npyFloat32Matrix(memory.map.emb, memory.map.m, memory.map.dim), { level }];
+  if (memory.context) files['emb_ctx.npy'] = [npyFloat32Matrix(memory.context.emb, memory.context.m, memory.context.dim), { level }];
   return zipSync(files);
 }
 
@@ -204,6 +207,7 @@ export function decodeMemoryNpz(bytes: Uint8Array, file: string): MemoryNpz {
   const { emb: values, m, dim } = readEmb(emb, file);
   const meta = get('metadata.npy');
   const map = get('emb_map.npy');
+  const context = get('emb_ctx.npy');
   return {
     emb: values,
     m,
@@ -212,5 +216,6 @@ export function decodeMemoryNpz(bytes: Uint8Array, file: string): MemoryNpz {
     tokenW: readIntScalar(tw, file, 'token_w.npy'),
     metadata: meta ? readMetadata(meta) : {},
     ...(map ? { map: readEmb(map, file, 'emb_map.npy') } : {}),
+    ...(context ? { context: readEmb(context, file, 'emb_ctx.npy') } : {}),
   };
 }

@@ -82,6 +82,8 @@ export interface FitOutput {
   profile: DetectorProfile;
   /** The map view's own coreset rows (profile.mapView), stored as the npz's `emb_map`. */
   map?: MemoryRows;
+  /** The context view's own coreset rows (profile.contextView), stored as the npz's `emb_ctx`. */
+  context?: MemoryRows;
   /** What tuning measured and chose (also in the npz metadata), when it ran. */
   tuning?: TuningReport;
   npzBytes?: Uint8Array;

@@ -1,5 +1,5 @@
 // End to end through real worker threads: sharp, ONNX Runtime, FAISS and the native coreset inside workers.
-import { MAP_CORESET_SHARE } from './fit-task';
+import { MAP_CORESET_SHARE, MAX_CONTEXT_SCALE } from './fit-task';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,7 +92,7 @@ describe('InferencePool (real workers)', () => {
   it('fits from image files in a worker: grid, coreset size, rates and artifacts', () => {
     // 32 ViT channels + 2 position channels (the default fit profile; the tiny ViT has a fixed input: letterbox).
     expect([fit.tokenH, fit.tokenW, fit.dim, fit.nImages, fit.nEmbeddings]).toEqual([16, 16, 34, 8, 8 * 256]);
-    const { mapView, ...scoreView } = fit.profile;
+    const { mapView, contextView, ...scoreView } = fit.profile;
     expect(scoreView).toEqual({ input: { mode: 'letterbox' }, features: { weights: [1], floors: [0], unitNorm: true }, position: 1, smoothing: { map: 1, score: 1 } });
     // The map view: energy-aware, its floor learned from the OK rows, its own coreset at half the rate, and a scale
     // into the score's units (measured: floor 22.6, scale ≈ 3.7 on these discs).
@@ -101,6 +101,14 @@ describe('InferencePool (real workers)', () => {
     expect(mapView!.scale).toBeGreaterThan(1);
     const mapRows = Math.ceil(8 * 256 * 0.25 * MAP_CORESET_SHARE);
     expect([fit.map?.m, fit.map?.dim, fit.map?.emb.length]).toEqual([mapRows, 34, mapRows * 34]);
+    // The context view: 8×8 windows of 15×15 patches per disc, a coreset at twice the rate. These discs' windows
+    // are far more alike than their patches (scale measured 24.3), so the fit lowered its gain steeply; an OK
+    // window's level, in score units, is below the score view's p99 (the scale matches p99s).
+    expect(contextView).toMatchObject({ window: 15, stride: 2 });
+    expect(contextView!.scale).toBeGreaterThan(10);
+    expect(contextView!.gain).toBeCloseTo(0.8 * (MAX_CONTEXT_SCALE / contextView!.scale!) ** 2, 12);
+    expect(contextView!.level).toBeGreaterThan(0);
+    expect([fit.context?.m, fit.context?.dim]).toEqual([Math.ceil(8 * 64 * 0.5), 34]);
     expect(fit.m).toBe(Math.ceil(8 * 256 * 0.25));
     expect(fit.bank.length).toBe(fit.m * 34);
     expect([fit.requestedRate, fit.appliedRate]).toEqual([0.25, fit.m / (8 * 256)]);

@@ -6,10 +6,12 @@
 // circle ROI mask, a heatmap and regions (measured: with the baseline profile, a crop of the input's own size and
 // no mask, the first request after ready still took ~3x a warm one, issue 15).
 import sharp from 'sharp';
-import { anomalyHeatmapPng, anomalyRegions, anomalyScore, blendMapDistances, buildAnomalyMaps } from './anomaly-map';
-import { buildFlatIndex } from './faiss-index';
+import { anomalyHeatmapPng, anomalyRegions, anomalyScore, buildAnomalyMaps } from './anomaly-map';
+import { buildFlatIndex, type FlatIndex } from './faiss-index';
 import { heatmapScaleOf } from './heatmap-png';
 import { nearestDistances } from './knn';
+import { mapDistances } from './map-distances';
+import type { PatchFeatures } from './types';
 import type { WorkerContext } from './worker-context';
 
 /** Runs the dummy inference; returns its wall time (ms). */
@@ -28,17 +30,15 @@ export async function warmUpInference(ctx: WorkerContext): Promise<number> {
   const rows = Math.min(8, features.gridH * features.gridW);
   const index = buildFlatIndex(features.features.slice(0, rows * features.dim), features.dim);
   const distances = nearestDistances(index, features.features, features.dim);
-  // The map view's search too (profile.mapView), against a tiny memory of its own rows.
-  const mapRows = prepared.mapFeatures;
-  const mapDistances =
-    mapRows && profile.mapView
-      ? blendMapDistances(distances, nearestDistances(buildFlatIndex(mapRows.features.slice(0, rows * mapRows.dim), mapRows.dim), mapRows.features, mapRows.dim), profile.mapView)
-      : distances;
+  // The map view's and the context view's searches too, each against a tiny memory of its own rows.
+  const tiny = (view: PatchFeatures | undefined): FlatIndex | undefined =>
+    view ? buildFlatIndex(view.features.slice(0, Math.min(rows, view.gridH * view.gridW) * view.dim), view.dim) : undefined;
+  const mapGrid = mapDistances({ ...prepared, distances }, profile, { mapIndex: tiny(prepared.mapFeatures), contextIndex: tiny(prepared.contextFeatures) });
   const shape = { kind: 'circle' as const, cx: width / 2, cy: height / 2, r: width / 2 };
   const { map, scoreMap } = buildAnomalyMaps(
     { distances, gridH: features.gridH, gridW: features.gridW, letterbox: prepared.letterbox, shape },
     profile.smoothing,
-    mapDistances,
+    mapGrid,
   );
   anomalyScore(scoreMap, { kind: 'percentile', value: 99 });
   const threshold = anomalyScore(map, { kind: 'percentile', value: 50 });

@@ -3,7 +3,7 @@ import { Backbone } from './backbone';
 import { decodeImage } from './image';
 import { MemoryCache } from './memory-cache';
 import { baselineProfile, defaultFitProfile, type DetectorProfile } from './profile/detector-profile';
-import { featureView } from './profile/feature-view';
+import { featureView, scoreViews } from './profile/feature-view';
 import { sizeForBackbone } from './profile/input-sizing';
 import type { WorkerConfig } from './pool-protocol';
 import type { Letterbox, PatchFeatures, RgbImage } from './types';
@@ -13,6 +13,8 @@ export interface PreparedFeatures {
   features: PatchFeatures;
   /** The map view (profile.mapView), when the profile has one. */
   mapFeatures?: PatchFeatures;
+  /** The context view's rows on its own grid (profile.contextView), when the profile has one. */
+  contextFeatures?: PatchFeatures;
   letterbox: Letterbox;
   decodeMs: number;
   backboneMs: number;
@@ -69,9 +71,16 @@ export class WorkerContext {
     const t0 = performance.now();
     const view = resolved.mapView;
     const mapFeatures = view ? featureView(raw, blocks, view.features, resolved.position, true) : undefined;
-    const features = featureView(raw, blocks, resolved.features, resolved.position, false);
+    const { features, context } = scoreViews(raw, blocks, resolved, letterbox);
     // The views count as backbone time, as the normalisation always did.
-    return { features, ...(mapFeatures ? { mapFeatures } : {}), letterbox, decodeMs, backboneMs: backboneMs + performance.now() - t0 };
+    return {
+      features,
+      ...(mapFeatures ? { mapFeatures } : {}),
+      ...(context ? { contextFeatures: context } : {}),
+      letterbox,
+      decodeMs,
+      backboneMs: backboneMs + performance.now() - t0,
+    };
   }
 
   /** decode → size per profile → backbone, no view yet (the fit builds its views from these rows). */

@@ -54,6 +54,9 @@ describe('inspection contract (original tests and scenarios)', () => {
     // The map view's own memory (an extra member the original's loader ignores), a coreset at half the rate.
     expect(header('emb_map.npy')).toContain(`'descr': '<f4'`);
     expect(header('emb_map.npy')).toContain(`'shape': (${Math.ceil(res.body.n_embeddings * 0.05)}, `);
+    // The context view's: one row every 2 patches each way, a coreset at twice the rate.
+    expect(header('emb_ctx.npy')).toContain(`'descr': '<f4'`);
+    expect(header('emb_ctx.npy')).toContain(`'shape': (${Math.ceil(10 * Math.ceil(h / 2) * Math.ceil(w / 2) * 0.2)}, `);
     expect(fs.existsSync(npz.replace(/\.npz$/, '_index.faiss'))).toBe(true);
   });
 

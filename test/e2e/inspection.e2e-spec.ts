@@ -95,10 +95,15 @@ describe('inspection: a GUI session from samples to decisions', () => {
     expect(detector.profile.features.weights).toHaveLength(3); // pixel, gabor, tone blocks of the built-in backbone
     expect(detector.tuning).toMatchObject({ tuned: true, heldOutImages: 2, syntheticDefects: 4, memoryImages: 4 });
     expect(detector.tuning.chosen.objective).toBeGreaterThanOrEqual(detector.tuning.baseline.objective - 0.02); // MIN_GAIN
-    // The tuner rates the score view; the fit adds the map view with its learned floors and scale.
+    // The tuner rates the score view; the fit adds the map view with its learned floors and scale, and the context
+    // view's gain, scale and OK level.
     expect(fit.body.detector_profile.startsWith(detector.tuning.chosen.profile)).toBe(true);
-    expect(fit.body.detector_profile.slice(detector.tuning.chosen.profile.length)).toMatch(/^ · map view energy-aware, weights [\d./]+, floors ×4 noise, scale [\d.]+, blend (0\.5|1)$/);
+    expect(fit.body.detector_profile.slice(detector.tuning.chosen.profile.length)).toMatch(
+      /^ · map view energy-aware, weights [\d./]+, floors ×4 noise, scale [\d.]+, blend (0\.5|1) · context 15×15 step 2, gain [\d.]+, scale [\d.]+, level [\d.]+$/,
+    );
     expect(detector.profile.mapView.features.floors.every((f: number) => f > 0)).toBe(true);
+    expect(detector.profile.contextView).toEqual({ window: 15, stride: 2, gain: expect.any(Number), scale: expect.any(Number), level: expect.any(Number) });
+    expect(detector.profile.contextView.scale).toBeGreaterThan(0);
 
     const noCalib = await infer(await discPng({ seed: 300 }));
     expect(noCalib.status).toBe(400);

@@ -1,8 +1,9 @@
 // One view of a crop's raw backbone features: block normalisation (feature-normalisation.ts) then, when the profile
 // asks, the position channels. The worker, the fit and the tuner build rows only through this, so a memory and the
 // queries searched against it are always the same view.
-import type { PatchFeatures } from '../types';
-import type { FeatureNormalisation } from './detector-profile';
+import type { Letterbox, PatchFeatures } from '../types';
+import { contextRows } from './context-view';
+import type { DetectorProfile, FeatureNormalisation } from './detector-profile';
 import { normaliseFeatures } from './feature-normalisation';
 import { appendPosition, POSITION_CHANNELS } from './position-features';
 
@@ -17,4 +18,20 @@ export function featureView(
   const rows = normaliseFeatures(copy ? raw.features.slice() : raw.features, raw.dim, blocks, normalisation);
   if (!position) return { ...raw, features: rows };
   return { ...raw, features: appendPosition(rows, raw.gridH, raw.gridW, raw.dim, position), dim: raw.dim + POSITION_CHANNELS };
+}
+
+/** The score view, and the context view (context-view.ts) from the same normalised rows when the profile has one.
+ *  Normalises `raw` in place. */
+export function scoreViews(
+  raw: PatchFeatures,
+  blocks: readonly number[],
+  profile: Pick<DetectorProfile, 'features' | 'position' | 'contextView'>,
+  letterbox: Letterbox,
+): { features: PatchFeatures; context?: PatchFeatures } {
+  const normalised = featureView(raw, blocks, profile.features, undefined, false);
+  const context = profile.contextView ? contextRows(normalised, letterbox, profile.contextView, profile.position) : undefined;
+  const features = profile.position
+    ? { ...normalised, features: appendPosition(normalised.features, raw.gridH, raw.gridW, raw.dim, profile.position), dim: raw.dim + POSITION_CHANNELS }
+    : normalised;
+  return { features, ...(context ? { context } : {}) };
 }

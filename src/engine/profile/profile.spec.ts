@@ -112,7 +112,22 @@ describe('detector profile', () => {
       smoothing: { map: 1, score: 1 },
       // The map's own view: energy-aware, floors learned by the fit at 4× the OK rows' noise level.
       mapView: { features: { weights: [1, 1], floors: [0, 0], unitNorm: false }, noiseMultiple: 4, blend: 0.5 },
+      // Wide-window texture for large defects: 15×15 patches every 2, gain 0.8; the fit measures scale and level.
+      contextView: { window: 15, stride: 2, gain: 0.8 },
     });
+  });
+
+  it('keeps a context view, describes it, and refuses a malformed one', () => {
+    const contextView = { window: 15, stride: 2, gain: 0.8 };
+    const profile = parseDetectorProfile({ ...valid, contextView: { ...contextView, scale: 1.5, level: 0.25 } }, 2);
+    expect(profile.contextView).toEqual({ ...contextView, scale: 1.5, level: 0.25 });
+    expect(describeProfile(profile)).toBe('aspect 224 · weights 0.1/1 · floors 0.05/0 · position 1 · top-mean 1% · context 15×15 step 2, gain 0.8, scale 1.5, level 0.25');
+    expect(parseDetectorProfile(valid, 2).contextView).toBeUndefined();
+    for (const bad of [{ ...contextView, window: 14 }, { ...contextView, window: 65 }, { ...contextView, stride: 0 }, { ...contextView, stride: 17 }, { ...contextView, gain: 5 }, { window: 15 }, null]) {
+      expect(() => parseDetectorProfile({ ...valid, contextView: bad }, 2)).toThrow(/contextView must be \{window: odd 1\.\.63, stride: 1\.\.window, gain: 0\.\.4/);
+    }
+    expect(() => parseDetectorProfile({ ...valid, contextView: { ...contextView, scale: -1 } }, 2)).toThrow(/contextView\.scale must be a positive number/);
+    expect(() => parseDetectorProfile({ ...valid, contextView: { ...contextView, level: -1 } }, 2)).toThrow(/contextView\.level must be a non-negative number/);
   });
 
   it('keeps a map view, describes it, and refuses a malformed one', () => {

@@ -54,8 +54,10 @@ describe('tuneProfile', () => {
       expect(c.requiredGain).toBeGreaterThanOrEqual(MIN_GAIN);
       expect(c.objective).toBeLessThanOrEqual(report.chosen!.objective + c.requiredGain!);
     }
-    // The tuner rates the score view; the map view follows its block weights (floors are the fit's to learn).
-    const { mapView, ...rated } = a.profile;
+    // The tuner rates the score view; the map view follows its block weights (floors are the fit's to learn); the
+    // context view is carried as the prior has it.
+    const { mapView, contextView, ...rated } = a.profile;
+    expect(contextView).toEqual({ window: 15, stride: 2, gain: 0.8 });
     expect(report.chosen!.profile).toBe(describeProfile(rated));
     expect(mapView).toMatchObject({ features: { weights: a.profile.features.weights, floors: [0, 0, 0], unitNorm: false }, noiseMultiple: 4 });
     // Its blend: the default 0.5 unless another rated at least MIN_GAIN higher on the held-out cells.
@@ -80,6 +82,7 @@ describe('tuneProfile', () => {
       position: 1,
       smoothing: { map: 1, score: 1 },
       mapView: { features: { weights: baseline.features.weights, floors: [0, 0, 0], unitNorm: false }, noiseMultiple: 4, blend: 0.5 },
+      contextView: { window: 15, stride: 2, gain: 0.8 },
     });
     expect(report).toMatchObject({ tuned: false, reason: `${MIN_TUNING_IMAGES - 1} decodable OK images; tuning needs at least ${MIN_TUNING_IMAGES}` });
   });

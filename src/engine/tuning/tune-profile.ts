@@ -287,6 +287,8 @@ export async function tuneProfile(
     ...candidateProfile(best.set.sizing, best.features, best.position, best.smoothing),
     score: best.statistic,
     ...(mapView ? { mapView } : {}),
+    // Carried as the prior has it: the synthetic defects are small, and cannot rate a view of 15×15-patch windows.
+    ...(prior.contextView ? { contextView: { ...prior.contextView } } : {}),
   };
   return {
     profile,
