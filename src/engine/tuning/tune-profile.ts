@@ -309,7 +309,7 @@ export async function tuneProfile(
 /**
  * The map view's cells on the tuning memory, put on the score cells' scale (99th percentiles of the clean held-out
  * cells, out of sample), then each blend's cell AUROC; a blend replaces the prior's only when it wins by MIN_GAIN.
- * On a dark, noisy background the score view's cells light up where the view's stay quiet (noise-floor.spec).
+ * On a dark, noisy background the score view's cells light up where the view's stay quiet (generated-pairs.spec).
  */
 function rateMapBlends(
   set: SizedSet,
