@@ -1,5 +1,5 @@
-// The map's patch distances: the score view's, blended with the map view's, then with the context view's added, where the
-// model has them (DetectorProfile.mapView, .contextView). One implementation for inference and the warm-up.
+// The map's patch distances: the score view's, blended with the map view's, then the context view's added, where
+// the model has them (DetectorProfile.mapView, .contextView). One implementation for inference and the warm-up.
 import { addContextDistances, blendMapDistances } from './anomaly-map';
 import type { FlatIndex } from './faiss-index';
 import { nearestDistances } from './knn';

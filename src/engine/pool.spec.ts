@@ -1,5 +1,5 @@
 // End to end through real worker threads: sharp, ONNX Runtime, FAISS and the native coreset inside workers.
-import { MAP_CORESET_SHARE, MAX_CONTEXT_SCALE } from './fit-task';
+import { CONTEXT_CORESET_FACTOR, MAP_CORESET_SHARE, MAX_CONTEXT_SCALE } from './fit-task';
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,7 +108,7 @@ describe('InferencePool (real workers)', () => {
     expect(contextView!.scale).toBeGreaterThan(10);
     expect(contextView!.gain).toBeCloseTo(0.8 * (MAX_CONTEXT_SCALE / contextView!.scale!) ** 2, 12);
     expect(contextView!.level).toBeGreaterThan(0);
-    expect([fit.context?.m, fit.context?.dim]).toEqual([Math.ceil(8 * 64 * 0.5), 34]);
+    expect([fit.context?.m, fit.context?.dim]).toEqual([Math.ceil(8 * 64 * 0.25 * CONTEXT_CORESET_FACTOR), 34]);
     expect(fit.m).toBe(Math.ceil(8 * 256 * 0.25));
     expect(fit.bank.length).toBe(fit.m * 34);
     expect([fit.requestedRate, fit.appliedRate]).toEqual([0.25, fit.m / (8 * 256)]);

@@ -263,7 +263,7 @@ export const DEFAULT_MAP_NOISE_MULTIPLE = 4;
  * at the default 224 sizing) every 2 patches, gain 0.8. On MTD (docs/quality.md) 15 beat 5, 11, 13 and 21, step 2
  * matched step 1 at a quarter of the rows, and gain 0.8 gave 0.80 pixel AUROC for 0.62 AUPRO, gain 1 0.80 / 0.61.
  */
-export const DEFAULT_CONTEXT_VIEW: ContextView = { window: 15, stride: 2, gain: 0.8 };
+const DEFAULT_CONTEXT_VIEW: ContextView = { window: 15, stride: 2, gain: 0.8 };
 
 /**
  * The profile a fit uses without tuning (BDI_SELF_TUNING=0, or too few OK images), and the tuner's starting point:

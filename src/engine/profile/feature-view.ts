@@ -1,6 +1,7 @@
 // One view of a crop's raw backbone features: block normalisation (feature-normalisation.ts) then, when the profile
-// asks, the position channels. The worker, the fit and the tuner build rows only through this, so a memory and the
-// queries searched against it are always the same view.
+// asks, the position channels; and the context view's wide-window rows from the score view's normalised ones. The
+// worker, the fit and the tuner build rows only through this, so a memory and the queries searched against it are
+// always the same view.
 import type { Letterbox, PatchFeatures } from '../types';
 import { contextRows } from './context-view';
 import type { DetectorProfile, FeatureNormalisation } from './detector-profile';
@@ -16,8 +17,12 @@ export function featureView(
   copy: boolean,
 ): PatchFeatures {
   const rows = normaliseFeatures(copy ? raw.features.slice() : raw.features, raw.dim, blocks, normalisation);
-  if (!position) return { ...raw, features: rows };
-  return { ...raw, features: appendPosition(rows, raw.gridH, raw.gridW, raw.dim, position), dim: raw.dim + POSITION_CHANNELS };
+  return withPosition({ ...raw, features: rows }, position);
+}
+
+function withPosition(rows: PatchFeatures, position: number | undefined): PatchFeatures {
+  if (!position) return rows;
+  return { ...rows, features: appendPosition(rows.features, rows.gridH, rows.gridW, rows.dim, position), dim: rows.dim + POSITION_CHANNELS };
 }
 
 /** The score view, and the context view (context-view.ts) from the same normalised rows when the profile has one.
@@ -30,8 +35,5 @@ export function scoreViews(
 ): { features: PatchFeatures; context?: PatchFeatures } {
   const normalised = featureView(raw, blocks, profile.features, undefined, false);
   const context = profile.contextView ? contextRows(normalised, letterbox, profile.contextView, profile.position) : undefined;
-  const features = profile.position
-    ? { ...normalised, features: appendPosition(normalised.features, raw.gridH, raw.gridW, raw.dim, profile.position), dim: raw.dim + POSITION_CHANNELS }
-    : normalised;
-  return { features, ...(context ? { context } : {}) };
+  return { features: withPosition(normalised, profile.position), ...(context ? { context } : {}) };
 }
