@@ -17,7 +17,6 @@ import { PROFILE_METADATA_KEY, TUNING_METADATA_KEY, type ContextView, type Detec
 import { featureView, scoreViews } from './profile/feature-view';
 import { contentBlockNorms, noiseFloorsOf } from './profile/noise-floors';
 import { percentileOfSorted } from './percentile';
-import { POSITION_CHANNELS } from './profile/position-features';
 import { tuneProfile, type TuningReport } from './tuning/tune-profile';
 import { reportTaskProgress } from './task-progress';
 import type { PatchFeatures } from './types';
@@ -123,7 +122,7 @@ export const MAP_CORESET_SHARE = 0.5;
  * The map view's memory: each image's spilled raw rows under the view, then its own coreset (at MAP_CORESET_SHARE
  * of the score's rate; every row when the fit keeps every row). The GUI cuts regions
  * from the map at a threshold in image-score units, so the view's distances get a scale to the score's units
- * (scoreScale; mapView.scale, applied to the map view's distances at inference).
+ * (scaleTo; mapView.scale, applied to the map view's distances at inference).
  */
 function mapViewMemory(
   raw: RowSpill,
@@ -135,34 +134,25 @@ function mapViewMemory(
   tempDir: string,
   abortFlag?: Int32Array,
 ): { memory: MemoryRows; scale: number } {
-  const dim = raw.dim + (profile.position ? POSITION_CHANNELS : 0);
-  const rows = new RowSpill(tempDir, dim);
+  const rows = new ViewRows(tempDir, input);
   try {
-    const space = input.coresetRate >= 1 ? null : new SelectionSpace(dim, input.seed, input.projectionDim);
-    const projected: Float32Array[] = [];
     let start = 0;
     for (const grid of grids) {
       checkAbort(abortFlag);
       const count = grid.h * grid.w;
-      const view = featureView({ features: raw.read(start, count), gridH: grid.h, gridW: grid.w, dim: raw.dim }, blocks, profile.mapView.features, profile.position, false);
+      rows.append(featureView({ features: raw.read(start, count), gridH: grid.h, gridW: grid.w, dim: raw.dim }, blocks, profile.mapView.features, profile.position, false));
       start += count;
-      rows.append(view.features);
-      if (space) projected.push(space.project(view.features));
     }
-    const { indices } = selectRows(space ? projected : null, rows.rows, space?.dim ?? dim, input.coresetRate * MAP_CORESET_SHARE, input.seed, abortFlag);
-    const bank = rows.gather(indices);
-    const scale = scaleTo(scoreP99, distancesElsewhere({ rows, bank, selected: indices }, imageOfRows(grids)));
-    return { memory: { emb: bank, m: indices.length, dim }, scale };
+    const { memory, distances } = rows.select(input.coresetRate * MAP_CORESET_SHARE, abortFlag);
+    return { memory, scale: scaleTo(scoreP99, distances) };
   } finally {
     rows.dispose();
   }
 }
 
-/**
- * The context view's rows per image on its own grid (context-view.ts), spilled as they pass, with their
- * projections for the coreset.
- */
-class ContextRows {
+/** One view's rows spilled image after image, with their grids and, when the fit selects a coreset, their
+ *  projections. */
+class ViewRows {
   readonly grids: Array<{ h: number; w: number }> = [];
   private rows: RowSpill | null = null;
   private space: SelectionSpace | null = null;
@@ -180,24 +170,28 @@ class ContextRows {
     }
   }
 
-  /** Its coreset at CONTEXT_CORESET_FACTOR × the score's rate (every row when the fit keeps every row), and the view
-   *  as fitted: scaled into the score's units as the map view is, an OK window's level (the median distance) in
-   *  those units, and its gain lowered past MAX_CONTEXT_SCALE. */
-  memory(scoreP99: number, view: ContextView, abortFlag?: Int32Array): { memory: MemoryRows; view: ContextView } | null {
+  /** The view's coreset at `rate` (every row when the fit keeps every row), and its OK rows' sorted distances to
+   *  memory rows of other images (distancesElsewhere), which put it on the score's scale. */
+  select(rate: number, abortFlag?: Int32Array): { memory: MemoryRows; distances: Float32Array } {
     const rows = this.rows;
-    if (!rows) return null;
-    const rate = Math.min(1, this.input.coresetRate * CONTEXT_CORESET_FACTOR);
+    if (!rows) throw new InvalidArgumentError('A feature view with no rows');
     const { indices } = selectRows(this.space ? this.projected : null, rows.rows, this.space?.dim ?? rows.dim, rate, this.input.seed, abortFlag);
     const bank = rows.gather(indices);
     const distances = distancesElsewhere({ rows, bank, selected: indices }, imageOfRows(this.grids));
-    const scale = scaleTo(scoreP99, distances);
-    const gain = view.gain * Math.min(1, (MAX_CONTEXT_SCALE / scale) ** 2);
-    return { memory: { emb: bank, m: indices.length, dim: rows.dim }, view: { ...view, gain, scale, level: scale * percentileOfSorted(distances, 50) } };
+    return { memory: { emb: bank, m: indices.length, dim: rows.dim }, distances };
   }
 
   dispose(): void {
     this.rows?.dispose();
   }
+}
+
+/** The context view as fitted: scaled into the score's units as the map view is, an OK window's level (the median
+ *  distance) in those units, and its gain lowered past MAX_CONTEXT_SCALE. */
+function fittedContextView(view: ContextView, scoreP99: number, distances: Float32Array): ContextView {
+  const scale = scaleTo(scoreP99, distances);
+  const gain = view.gain * Math.min(1, (MAX_CONTEXT_SCALE / scale) ** 2);
+  return { ...view, gain, scale, level: scale * percentileOfSorted(distances, 50) };
 }
 
 /**
@@ -277,7 +271,7 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
   const mapView = profile.mapView;
   let raw: RowSpill | null = null;
   const grids: Array<{ h: number; w: number }> = [];
-  const context = profile.contextView ? new ContextRows(tempDir, input) : null;
+  const context = profile.contextView ? new ViewRows(tempDir, input) : null;
   const rawNorms: Float32Array[] = [];
   let blocks: readonly number[] = [];
   try {
@@ -347,8 +341,12 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
       map = built.memory;
       profile = { ...viewed, mapView: { ...viewed.mapView, scale: built.scale } };
     }
-    const contextBuilt = profile.contextView ? context?.memory(scoreP99, profile.contextView, abortFlag) : null;
-    if (contextBuilt) profile = { ...profile, contextView: contextBuilt.view };
+    let contextMemory: MemoryRows | undefined;
+    if (context && profile.contextView) {
+      const selected = context.select(Math.min(1, input.coresetRate * CONTEXT_CORESET_FACTOR), abortFlag);
+      contextMemory = selected.memory;
+      profile = { ...profile, contextView: fittedContextView(profile.contextView, scoreP99, selected.distances) };
+    }
     const coresetMs = performance.now() - t0;
 
     const out: FitOutput = {
@@ -365,7 +363,7 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
       errors,
       profile,
       ...(map ? { map } : {}),
-      ...(contextBuilt ? { context: contextBuilt.memory } : {}),
+      ...(contextMemory ? { context: contextMemory } : {}),
       ...(tuning ? { tuning } : {}),
       timingsMs: { decode: decodeMs, backbone: backboneMs, coreset: coresetMs, total: 0 },
     };
@@ -383,7 +381,7 @@ export async function runFit(input: FitInput, ctx: WorkerContext, abortFlag?: In
           ...(tuning ? { [TUNING_METADATA_KEY]: tuning } : {}),
         },
         ...(map ? { map } : {}),
-        ...(contextBuilt ? { context: contextBuilt.memory } : {}),
+        ...(contextMemory ? { context: contextMemory } : {}),
       });
       out.indexBytes = serializeIndex(buildFlatIndex(bank, dim)).slice();
     }
