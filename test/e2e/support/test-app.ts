@@ -46,7 +46,8 @@ export async function startTestApp(
     logDir,
     async close() {
       await app.close();
-      if (!options.modelsDir) fs.rmSync(root, { recursive: true, force: true });
+      // root holds the logs, and the models unless the caller brought its own (which it removes).
+      fs.rmSync(root, { recursive: true, force: true });
     },
   };
 }
