@@ -1,11 +1,12 @@
 // N-API surface of the project's native helpers: coreset selection, random projection, anomaly-map
-// post-processing (upsample + blur, order statistics, 8-bit visual), thread settings.
+// post-processing (upsample + blur, order statistics, 8-bit visual, PNG row filter, region contours), thread settings.
 #include <napi.h>
 #include <omp.h>
 
 #include <cstring>
 #include <vector>
 
+#include "contours.h"
 #include "kcenter.h"
 #include "postprocess.h"
 #include "projection.h"
@@ -186,6 +187,69 @@ Napi::Value HeatToGray(const Napi::CallbackInfo &info) {
   return out;
 }
 
+Napi::Object ContoursObject(Napi::Env env, const std::vector<int32_t> &points, const std::vector<int32_t> &lengths) {
+  Napi::Int32Array p = Napi::Int32Array::New(env, points.size());
+  if (!points.empty()) std::memcpy(p.Data(), points.data(), points.size() * sizeof(int32_t));
+  Napi::Int32Array l = Napi::Int32Array::New(env, lengths.size());
+  if (!lengths.empty()) std::memcpy(l.Data(), lengths.data(), lengths.size() * sizeof(int32_t));
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("points", p);
+  out.Set("lengths", l);
+  return out;
+}
+
+// externalContours(binary: Uint8Array [height,width], width, height) -> { points: Int32Array (x, y pairs), lengths }
+Napi::Value ExternalContours(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Uint8Array binary;
+  int64_t width, height;
+  if (!readTyped(info, 0, napi_uint8_array, "Uint8Array", &binary) || !readInt(info, 1, &width) || !readInt(info, 2, &height))
+    return env.Null();
+  if (width < 0 || height < 0 || (int64_t)binary.ElementLength() != width * height) {
+    Napi::RangeError::New(env, "externalContours: size differs from width x height").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  std::vector<int32_t> points, lengths;
+  bdi::externalContours(binary.Data(), width, height, &points, &lengths);
+  return ContoursObject(env, points, lengths);
+}
+
+// thresholdContours(heat: Float32Array, mask: Uint8Array, width, height, threshold) -> { points, lengths }
+Napi::Value ThresholdContours(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array heat;
+  Napi::Uint8Array mask;
+  int64_t width, height;
+  double threshold;
+  if (!readFloat32(info, 0, &heat) || !readTyped(info, 1, napi_uint8_array, "Uint8Array", &mask) || !readInt(info, 2, &width) ||
+      !readInt(info, 3, &height) || !readNumber(info, 4, &threshold))
+    return env.Null();
+  if (width < 0 || height < 0 || (int64_t)heat.ElementLength() != width * height || mask.ElementLength() != heat.ElementLength()) {
+    Napi::RangeError::New(env, "thresholdContours: heat or mask size differs from width x height").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  std::vector<int32_t> points, lengths;
+  bdi::thresholdContours(heat.Data(), mask.Data(), width, height, threshold, &points, &lengths);
+  return ContoursObject(env, points, lengths);
+}
+
+// pngSubRows(gray: Uint8Array [height,width], width, height) -> Uint8Array [height, 1 + width]: PNG filter type 1
+// (Sub) on every row, the filter byte first.
+Napi::Value PngSubRows(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Uint8Array gray;
+  int64_t width, height;
+  if (!readTyped(info, 0, napi_uint8_array, "Uint8Array", &gray) || !readInt(info, 1, &width) || !readInt(info, 2, &height))
+    return env.Null();
+  if (width < 0 || height < 0 || (int64_t)gray.ElementLength() != width * height) {
+    Napi::RangeError::New(env, "pngSubRows: size differs from width x height").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  Napi::Uint8Array out = Napi::Uint8Array::New(env, (width + 1) * height);
+  bdi::pngSubRows(gray.Data(), width, height, out.Data());
+  return out;
+}
+
 // setThreads(n): caps OpenMP (for parallel regions started from the calling thread) and OpenBLAS, which read
 // their environment only once per process; a worker calls it so FAISS kNN stays single-threaded there.
 Napi::Value SetThreads(const Napi::CallbackInfo &info) {
@@ -211,6 +275,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("maskedValues", Napi::Function::New(env, MaskedValues));
   exports.Set("selectKth", Napi::Function::New(env, SelectKth));
   exports.Set("heatToGray", Napi::Function::New(env, HeatToGray));
+  exports.Set("externalContours", Napi::Function::New(env, ExternalContours));
+  exports.Set("thresholdContours", Napi::Function::New(env, ThresholdContours));
+  exports.Set("pngSubRows", Napi::Function::New(env, PngSubRows));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   return exports;

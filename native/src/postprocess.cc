@@ -13,29 +13,39 @@ inline int64_t reflect101(int64_t i, int64_t n) {
 }
 }  // namespace
 
+// Built for AVX2 as well where the CPU has it (picked at load): -ffp-contract=off keeps every product and sum a
+// separate IEEE operation, so the vector code gives the same bits as the scalar one and the TypeScript reference.
+__attribute__((target_clones("avx2", "default")))
 void upsampleBlur(const float *grid, int64_t gridH, int64_t gridW, const int32_t *xIndex, const double *xWeight, int64_t W,
                   const int32_t *yIndex, const double *yWeight, int64_t H, const double *kernel, int64_t ksize, float *out) {
   const int64_t half = (ksize - 1) / 2;
-  // Upsampled rows are produced on demand into a reflect-padded row, blurred horizontally into tmp.
-  std::vector<float> tmp((size_t)(W * H));
-  std::vector<double> padded((size_t)(W + 2 * half));
-  std::vector<float> row((size_t)W);
-  std::vector<double> acc((size_t)W);
-  std::vector<int64_t> colOf((size_t)(W + 2 * half));
-  for (int64_t i = 0; i < W + 2 * half; i++) colOf[i] = reflect101(i - half, W);
-  for (int64_t y = 0; y < H; y++) {
-    const float *r0 = grid + (int64_t)yIndex[y] * gridW;
-    const float *r1 = grid + std::min<int64_t>(yIndex[y] + 1, gridH - 1) * gridW;
-    const double fy = yWeight[y];
+  // Each grid row's horizontal interpolation, once (the reference computes it per output row: same values).
+  std::vector<double> across((size_t)(gridH * W));
+  for (int64_t g = 0; g < gridH; g++) {
+    const float *r = grid + g * gridW;
+    double *dst = across.data() + g * W;
     for (int64_t x = 0; x < W; x++) {
       const int64_t c0 = xIndex[x];
       const int64_t c1 = std::min<int64_t>(c0 + 1, gridW - 1);
       const double fx = xWeight[x];
-      const double top = (double)r0[c0] * (1 - fx) + (double)r0[c1] * fx;
-      const double bottom = (double)r1[c0] * (1 - fx) + (double)r1[c1] * fx;
-      row[x] = (float)(top * (1 - fy) + bottom * fy);
+      dst[x] = (double)r[c0] * (1 - fx) + (double)r[c1] * fx;
     }
-    for (int64_t i = 0; i < W + 2 * half; i++) padded[i] = row[colOf[i]];
+  }
+  // Upsampled rows are produced on demand into a reflect-padded row, blurred horizontally into tmp.
+  std::vector<float> tmp((size_t)(W * H));
+  std::vector<double> padded((size_t)(W + 2 * half));
+  std::vector<double> acc((size_t)W);
+  for (int64_t y = 0; y < H; y++) {
+    const double *top = across.data() + (int64_t)yIndex[y] * W;
+    const double *bottom = across.data() + std::min<int64_t>(yIndex[y] + 1, gridH - 1) * W;
+    const double fy = yWeight[y];
+    double *row = padded.data() + half;
+    // The upsampled value is stored as float32 between the passes, as in the reference.
+    for (int64_t x = 0; x < W; x++) row[x] = (double)(float)(top[x] * (1 - fy) + bottom[x] * fy);
+    for (int64_t i = 1; i <= half; i++) {
+      row[-i] = row[reflect101(-i, W)];
+      row[W - 1 + i] = row[reflect101(W - 1 + i, W)];
+    }
     // Tap-major loops (vectorisable); each pixel still sums its taps in kernel order starting from 0.
     float *dst = tmp.data() + y * W;
     for (int64_t x = 0; x < W; x++) acc[x] = 0;
@@ -85,6 +95,17 @@ void heatToGray(const float *heat, const uint8_t *mask, int64_t n, double mn, do
     double v = ((double)heat[i] - mn) / range;
     v = v < 0 ? 0 : v > 1 ? 1 : v;
     out[i] = (uint8_t)(int64_t)(v * 255 + 0.5);
+  }
+}
+
+void pngSubRows(const uint8_t *gray, int64_t width, int64_t height, uint8_t *out) {
+  for (int64_t y = 0; y < height; y++) {
+    const uint8_t *src = gray + y * width;
+    uint8_t *dst = out + y * (width + 1);
+    dst[0] = 1;
+    if (width == 0) continue;
+    dst[1] = src[0];
+    for (int64_t x = 1; x < width; x++) dst[1 + x] = (uint8_t)(src[x] - src[x - 1]);
   }
 }
 }  // namespace bdi

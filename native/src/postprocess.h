@@ -14,4 +14,7 @@ int64_t maskedValues(const float *heat, const uint8_t *mask, int64_t n, float *o
 void selectKth(float *a, int64_t n, int64_t k, float *kth, float *next);
 // 8-bit visual: 0 outside the mask, uint8(trunc(clip((v - mn) / (mx - mn), 0, 1) * 255 + 0.5)) inside.
 void heatToGray(const float *heat, const uint8_t *mask, int64_t n, double mn, double mx, uint8_t *out);
+// PNG filter type 1 (Sub) on each row of an 8-bit single-channel image: out is [height, 1 + width], the filter
+// byte first, then each byte minus its left neighbour (mod 256).
+void pngSubRows(const uint8_t *gray, int64_t width, int64_t height, uint8_t *out);
 }  // namespace bdi

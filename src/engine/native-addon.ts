@@ -1,5 +1,5 @@
 // Loader and typed surface of the project's own N-API addon (native/): coreset selection and random projection
-// in C++, anomaly-map post-processing, and thread caps for OpenMP/OpenBLAS inside workers.
+// in C++, anomaly-map post-processing (maps, order statistics, PNG rows, region contours), and thread caps for OpenMP/OpenBLAS inside workers.
 import { join } from 'node:path';
 import { NativeUnavailableError } from './engine-error';
 import { repoRoot } from './repo-root';
@@ -12,6 +12,13 @@ export interface KCenterNativeResult {
   distanceEvaluations: number;
   /** True when the abort flag stopped the selection early (indices are then incomplete). */
   aborted: boolean;
+}
+
+export interface NativeContours {
+  /** x, y pairs of every contour's vertices, contour after contour. */
+  points: Int32Array;
+  /** Vertices per contour. */
+  lengths: Int32Array;
 }
 
 export interface NativeAddon {
@@ -42,6 +49,12 @@ export interface NativeAddon {
   selectKth(values: Float32Array, k: number): [number, number];
   /** 0 outside the mask, uint8(trunc(clip((v - mn) / (mx - mn), 0, 1)·255 + 0.5)) inside; requires mx > mn. */
   heatToGray(heat: Float32Array, mask: Uint8Array, mn: number, mx: number): Uint8Array;
+  /** PNG filter type 1 (Sub) on every row: [height, 1 + width], the filter byte first. */
+  pngSubRows(gray: Uint8Array, width: number, height: number): Uint8Array;
+  /** OpenCV findContours(RETR_EXTERNAL, CHAIN_APPROX_SIMPLE) of binary != 0: x, y pairs of each contour in turn. */
+  externalContours(binary: Uint8Array, width: number, height: number): NativeContours;
+  /** externalContours of mask != 0 && heat >= threshold, computed on that foreground's bounding box. */
+  thresholdContours(heat: Float32Array, mask: Uint8Array, width: number, height: number, threshold: number): NativeContours;
   setThreads(n: number): void;
   getThreads(): { omp: number; openblas: number };
 }

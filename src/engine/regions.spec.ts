@@ -1,4 +1,5 @@
 import { contourArea, findExternalContours, findRegions } from './regions';
+import { createPrng } from './seeded-prng';
 
 function binaryFrom(rows: string[]): { data: Uint8Array; width: number; height: number } {
   const height = rows.length;
@@ -79,5 +80,20 @@ describe('findRegions', () => {
     const h = heat(['###', '###', '###']);
     h.mask.fill(0);
     expect(findRegions(h.heat, h.mask, 3, 3, { threshold: 0.5, areaMm2Thr: 0, mmPerPx: 1 })).toEqual([]);
+  });
+
+  it('gives the contours of the whole thresholded map although it traces only the foreground box', () => {
+    for (let seed = 0; seed < 200; seed++) {
+      const rng = createPrng(seed);
+      const width = 1 + Math.floor(rng.next() * 30);
+      const height = 1 + Math.floor(rng.next() * 30);
+      const heat = Float32Array.from({ length: width * height }, () => rng.next());
+      const mask = Uint8Array.from({ length: width * height }, () => (rng.next() < 0.9 ? 255 : 0));
+      const threshold = rng.next();
+      const binary = Uint8Array.from(heat, (v, i) => (mask[i] > 0 && v >= threshold ? 255 : 0));
+      const whole = findExternalContours(binary, width, height);
+      const regions = findRegions(heat, mask, width, height, { threshold, areaMm2Thr: 0, mmPerPx: 1 });
+      expect(regions.map((r) => r.contour).sort()).toEqual(whole.map((c) => c.points).sort());
+    }
   });
 });
