@@ -3,7 +3,7 @@
 import sharp from 'sharp';
 import { decodeBmp, isBmp } from './bmp';
 import { ImageDecodeError } from './engine-error';
-import { pngHeader } from './png-header';
+import { isPlainPng8, pngHeader } from './png-header';
 import type { RgbImage } from './types';
 
 export const DEFAULT_LIMIT_INPUT_PIXELS = 100_000_000;
@@ -14,6 +14,51 @@ export interface DecodeOptions {
 }
 
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RgbImage> {
+  return decode(bytes, options, null);
+}
+
+export interface TargetSize {
+  width: number;
+  height: number;
+}
+
+/**
+ * decodeImage, then resizeCubicFill to `sizeFor(decoded width, height)`, the decoded size reported as source. A plain
+ * 8-bit PNG (isPlainPng8: its size is in the header, no alpha or orientation to apply first) is resized inside its
+ * decoding pipeline: the same pixels (checked on the MTD images) for one sharp pipeline instead of two.
+ */
+export async function decodeImageResized(
+  bytes: Uint8Array,
+  sizeFor: (width: number, height: number) => TargetSize,
+  options: DecodeOptions = {},
+): Promise<{ image: RgbImage; sourceWidth: number; sourceHeight: number }> {
+  const png = isPlainPng8(bytes) ? pngHeader(bytes) : null;
+  if (png) {
+    const size = sizeFor(png.width, png.height);
+    const image = await decode(bytes, options, size.width === png.width && size.height === png.height ? null : size);
+    return { image, sourceWidth: png.width, sourceHeight: png.height };
+  }
+  const decoded = await decode(bytes, options, null);
+  const size = sizeFor(decoded.width, decoded.height);
+  const image = size.width === decoded.width && size.height === decoded.height ? decoded : await resizeCubicFill(decoded, size);
+  return { image, sourceWidth: decoded.width, sourceHeight: decoded.height };
+}
+
+/** Bicubic resize to exactly `size` (aspect not kept). */
+export async function resizeCubicFill(image: RgbImage, size: TargetSize): Promise<RgbImage> {
+  const resized = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+    raw: { width: image.width, height: image.height, channels: 3 },
+  })
+    .resize(size.width, size.height, RESIZE_CUBIC_FILL)
+    .raw()
+    .toBuffer();
+  return { data: new Uint8Array(resized.buffer, resized.byteOffset, resized.byteLength), width: size.width, height: size.height };
+}
+
+const RESIZE_CUBIC_FILL = { kernel: 'cubic', fit: 'fill', fastShrinkOnLoad: false } as const;
+
+/** `resize`: only for a plain 8-bit PNG (decodeImageResized decides). */
+async function decode(bytes: Uint8Array, options: DecodeOptions, resize: TargetSize | null): Promise<RgbImage> {
   const limit = options.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS;
   if (bytes.length === 0) throw new ImageDecodeError('invalid_image', 'Image is empty');
   if (isBmp(bytes)) return decodeBmp(bytes, limit);
@@ -36,6 +81,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
       for (let i = 0; i < out.length; i++) out[i] = wide[i] >> 8;
       return { data: out, width: info.width, height: info.height };
     }
+    if (resize) pipeline.resize(resize.width, resize.height, RESIZE_CUBIC_FILL);
     const { data, info } = await pipeline.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new ImageDecodeError('invalid_image', `Unexpected channel count ${info.channels}`);
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };

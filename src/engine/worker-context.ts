@@ -1,10 +1,9 @@
 // What one worker thread owns across tasks: its backbone session (created lazily, once) and its memory cache.
 import { Backbone } from './backbone';
-import { decodeImage } from './image';
 import { MemoryCache } from './memory-cache';
 import { baselineProfile, defaultFitProfile, type DetectorProfile } from './profile/detector-profile';
 import { featureView, scoreViews } from './profile/feature-view';
-import { sizeForBackbone } from './profile/input-sizing';
+import { decodeForBackbone, sizeForBackbone } from './profile/input-sizing';
 import type { WorkerConfig } from './pool-protocol';
 import type { Letterbox, PatchFeatures, RgbImage } from './types';
 
@@ -86,9 +85,8 @@ export class WorkerContext {
   /** decode → size per profile → backbone, no view yet (the fit builds its views from these rows). */
   async prepareRaw(bytes: Uint8Array, profile: DetectorProfile): Promise<PreparedRaw> {
     const t0 = performance.now();
-    const decoded = await decodeImage(bytes, { limitInputPixels: this.config.limitInputPixels });
     const backbone = await this.getBackbone();
-    const sized = await sizeForBackbone(decoded, profile.input, backbone.info);
+    const sized = await decodeForBackbone(bytes, profile.input, backbone.info, { limitInputPixels: this.config.limitInputPixels });
     // Resizing counts as decode, as before.
     const t1 = performance.now();
     const raw = await backbone.extract(sized.image);

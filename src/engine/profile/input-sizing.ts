@@ -1,7 +1,7 @@
 // Fitting a crop to the backbone input per the profile's InputSizing. 'aspect' keeps the crop's own aspect ratio
 // and fills the whole input (no padding): elongated crops keep their resolution along both axes, and no memory
 // rows are spent on padding or on the content/padding edge.
-import sharp from 'sharp';
+import { decodeImage, decodeImageResized, resizeCubicFill, type DecodeOptions } from '../image';
 import { letterboxImage } from '../letterbox';
 import type { Letterbox, RgbImage } from '../types';
 import type { InputSizing } from './detector-profile';
@@ -27,23 +27,34 @@ export async function sizeForBackbone(
   backbone: BackboneInputShape,
 ): Promise<{ image: RgbImage; letterbox: Letterbox }> {
   if (sizing.mode === 'letterbox' || !backbone.resizable) return letterboxImage(image, backbone.inputWidth, backbone.inputHeight);
-  const { width, height } = aspectInputSize(image.width, image.height, sizing.side, backbone.patchStride);
-  const letterbox: Letterbox = {
-    inputWidth: width,
-    inputHeight: height,
-    contentWidth: width,
-    contentHeight: height,
+  const size = aspectInputSize(image.width, image.height, sizing.side, backbone.patchStride);
+  const resized = size.width === image.width && size.height === image.height ? image : await resizeCubicFill(image, size);
+  return { image: resized, letterbox: aspectLetterbox(image.width, image.height, size) };
+}
+
+/** decodeImage, then sizeForBackbone; for 'aspect' sizing the decode and the resize share one pipeline where they can. */
+export async function decodeForBackbone(
+  bytes: Uint8Array,
+  sizing: InputSizing,
+  backbone: BackboneInputShape,
+  options: DecodeOptions,
+): Promise<{ image: RgbImage; letterbox: Letterbox }> {
+  if (sizing.mode === 'letterbox' || !backbone.resizable) return sizeForBackbone(await decodeImage(bytes, options), sizing, backbone);
+  const sizeFor = (width: number, height: number) => aspectInputSize(width, height, sizing.side, backbone.patchStride);
+  const { image, sourceWidth, sourceHeight } = await decodeImageResized(bytes, sizeFor, options);
+  return { image, letterbox: aspectLetterbox(sourceWidth, sourceHeight, image) };
+}
+
+/** 'aspect' fills the whole input: no padding, content = input. */
+function aspectLetterbox(sourceWidth: number, sourceHeight: number, input: { width: number; height: number }): Letterbox {
+  return {
+    inputWidth: input.width,
+    inputHeight: input.height,
+    contentWidth: input.width,
+    contentHeight: input.height,
     offsetX: 0,
     offsetY: 0,
-    sourceWidth: image.width,
-    sourceHeight: image.height,
+    sourceWidth,
+    sourceHeight,
   };
-  if (width === image.width && height === image.height) return { image, letterbox };
-  const resized = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
-    raw: { width: image.width, height: image.height, channels: 3 },
-  })
-    .resize(width, height, { kernel: 'cubic', fit: 'fill' })
-    .raw()
-    .toBuffer();
-  return { image: { data: new Uint8Array(resized.buffer, resized.byteOffset, resized.byteLength), width, height }, letterbox };
 }
