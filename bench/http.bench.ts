@@ -133,9 +133,11 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
   const base = `http://127.0.0.1:${port}`;
   const env: Record<string, string> = { BDI_WORKERS: String(workers), BDI_MIN_OK_SAMPLES: '4', ...(options.env ?? {}) };
   const repo = path.resolve(__dirname, '..', '..');
-  const args = [...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []), path.join(repo, 'dist', 'src', 'main.js')];
-  if (options.cpuProfDir) fs.mkdirSync(options.cpuProfDir, { recursive: true });
-  const before = options.cpuProfDir ? new Set(fs.readdirSync(options.cpuProfDir)) : new Set<string>();
+  // Absolute: the server runs in its own temporary directory, removed at the end.
+  const profDir = options.cpuProfDir ? path.resolve(options.cpuProfDir) : undefined;
+  const args = [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), path.join(repo, 'dist', 'src', 'main.js')];
+  if (profDir) fs.mkdirSync(profDir, { recursive: true });
+  const before = profDir ? new Set(fs.readdirSync(profDir)) : new Set<string>();
   const started = performance.now();
   const child = spawn(process.execPath, args, {
     cwd: root,
@@ -198,9 +200,9 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
       scaling: first > 0 ? round(last / first) : 0,
     };
     await stop(child);
-    if (options.cpuProfDir) {
-      const fresh = fs.readdirSync(options.cpuProfDir).filter((f) => f.endsWith('.cpuprofile') && !before.has(f));
-      if (fresh.length > 0) result.mainThreadProfile = topSelfTime(path.join(options.cpuProfDir, fresh[0]));
+    if (profDir) {
+      const fresh = fs.readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile') && !before.has(f));
+      if (fresh.length > 0) result.mainThreadProfile = topSelfTime(path.join(profDir, fresh[0]));
     }
     return result;
   } finally {
