@@ -104,31 +104,64 @@ Napi::Value ProjectRows(const Napi::CallbackInfo &info) {
   return out;
 }
 
-// upsampleBlur(grid: Float32Array [gridH,gridW], gridH, gridW, xIndex: Int32Array [W], xWeight: Float64Array [W],
-//   yIndex: Int32Array [H], yWeight: Float64Array [H], kernel: Float64Array (odd size)) -> Float32Array [H,W]
-Napi::Value UpsampleBlur(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
+struct UpsampleArgs {
   Napi::Float32Array grid;
   Napi::Int32Array xIndex, yIndex;
   Napi::Float64Array xWeight, yWeight, kernel;
-  int64_t gridH, gridW;
-  if (!readFloat32(info, 0, &grid) || !readInt(info, 1, &gridH) || !readInt(info, 2, &gridW) ||
-      !readTyped(info, 3, napi_int32_array, "Int32Array", &xIndex) || !readTyped(info, 4, napi_float64_array, "Float64Array", &xWeight) ||
-      !readTyped(info, 5, napi_int32_array, "Int32Array", &yIndex) || !readTyped(info, 6, napi_float64_array, "Float64Array", &yWeight) ||
-      !readTyped(info, 7, napi_float64_array, "Float64Array", &kernel))
-    return env.Null();
-  const int64_t W = xIndex.ElementLength(), H = yIndex.ElementLength(), ks = kernel.ElementLength();
-  bool ok = gridH > 0 && gridW > 0 && (int64_t)grid.ElementLength() == gridH * gridW && W > 0 && H > 0 &&
-            (int64_t)xWeight.ElementLength() == W && (int64_t)yWeight.ElementLength() == H && ks % 2 == 1;
-  for (int64_t i = 0; ok && i < W; i++) ok = xIndex.Data()[i] >= 0 && xIndex.Data()[i] < gridW;
-  for (int64_t i = 0; ok && i < H; i++) ok = yIndex.Data()[i] >= 0 && yIndex.Data()[i] < gridH;
-  if (!ok) {
-    Napi::RangeError::New(env, "upsampleBlur: inconsistent shapes or taps").ThrowAsJavaScriptException();
+  int64_t gridH = 0, gridW = 0, W = 0, H = 0, ks = 0;
+};
+
+// Reads and checks upsampleBlur's first 8 arguments; false (a JS exception pending) when they do not fit together.
+bool readUpsampleArgs(const Napi::CallbackInfo &info, const char *name, UpsampleArgs *a) {
+  if (!readFloat32(info, 0, &a->grid) || !readInt(info, 1, &a->gridH) || !readInt(info, 2, &a->gridW) ||
+      !readTyped(info, 3, napi_int32_array, "Int32Array", &a->xIndex) || !readTyped(info, 4, napi_float64_array, "Float64Array", &a->xWeight) ||
+      !readTyped(info, 5, napi_int32_array, "Int32Array", &a->yIndex) || !readTyped(info, 6, napi_float64_array, "Float64Array", &a->yWeight) ||
+      !readTyped(info, 7, napi_float64_array, "Float64Array", &a->kernel))
+    return false;
+  a->W = a->xIndex.ElementLength();
+  a->H = a->yIndex.ElementLength();
+  a->ks = a->kernel.ElementLength();
+  bool ok = a->gridH > 0 && a->gridW > 0 && (int64_t)a->grid.ElementLength() == a->gridH * a->gridW && a->W > 0 && a->H > 0 &&
+            (int64_t)a->xWeight.ElementLength() == a->W && (int64_t)a->yWeight.ElementLength() == a->H && a->ks % 2 == 1;
+  for (int64_t i = 0; ok && i < a->W; i++) ok = a->xIndex.Data()[i] >= 0 && a->xIndex.Data()[i] < a->gridW;
+  for (int64_t i = 0; ok && i < a->H; i++) ok = a->yIndex.Data()[i] >= 0 && a->yIndex.Data()[i] < a->gridH;
+  if (!ok) Napi::RangeError::New(info.Env(), std::string(name) + ": inconsistent shapes or taps").ThrowAsJavaScriptException();
+  return ok;
+}
+
+void runUpsampleBlur(const UpsampleArgs &a, float *out) {
+  bdi::upsampleBlur(a.grid.Data(), a.gridH, a.gridW, a.xIndex.Data(), a.xWeight.Data(), a.W, a.yIndex.Data(), a.yWeight.Data(), a.H,
+                    a.kernel.Data(), a.ks, out);
+}
+
+// upsampleBlur(grid: Float32Array [gridH,gridW], gridH, gridW, xIndex: Int32Array [W], xWeight: Float64Array [W],
+//   yIndex: Int32Array [H], yWeight: Float64Array [H], kernel: Float64Array (odd size)) -> Float32Array [H,W]
+Napi::Value UpsampleBlur(const Napi::CallbackInfo &info) {
+  UpsampleArgs a;
+  if (!readUpsampleArgs(info, "upsampleBlur", &a)) return info.Env().Null();
+  Napi::Float32Array out = Napi::Float32Array::New(info.Env(), a.W * a.H);
+  runUpsampleBlur(a, out.Data());
+  return out;
+}
+
+// upsampleBlurMasked(the same 8 arguments, mask: Uint8Array [H,W]) -> Float32Array: maskedValues(upsampleBlur(...),
+// mask) without handing the map itself to JS (a map read only for its percentiles).
+Napi::Value UpsampleBlurMasked(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  UpsampleArgs a;
+  Napi::Uint8Array mask;
+  if (!readUpsampleArgs(info, "upsampleBlurMasked", &a) || !readTyped(info, 8, napi_uint8_array, "Uint8Array", &mask)) return env.Null();
+  const int64_t n = a.W * a.H;
+  if ((int64_t)mask.ElementLength() != n) {
+    Napi::RangeError::New(env, "upsampleBlurMasked: mask size differs").ThrowAsJavaScriptException();
     return env.Null();
   }
-  Napi::Float32Array out = Napi::Float32Array::New(env, W * H);
-  bdi::upsampleBlur(grid.Data(), gridH, gridW, xIndex.Data(), xWeight.Data(), W, yIndex.Data(), yWeight.Data(), H, kernel.Data(), ks,
-                    out.Data());
+  std::vector<float> heat((size_t)n);
+  runUpsampleBlur(a, heat.data());
+  // In place: maskedValues writes each kept value at or before the index it reads.
+  const int64_t count = bdi::maskedValues(heat.data(), mask.Data(), n, heat.data());
+  Napi::Float32Array out = Napi::Float32Array::New(env, count);
+  if (count > 0) std::memcpy(out.Data(), heat.data(), count * sizeof(float));
   return out;
 }
 
@@ -272,6 +305,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("kCenterGreedy", Napi::Function::New(env, KCenterGreedy));
   exports.Set("projectRows", Napi::Function::New(env, ProjectRows));
   exports.Set("upsampleBlur", Napi::Function::New(env, UpsampleBlur));
+  exports.Set("upsampleBlurMasked", Napi::Function::New(env, UpsampleBlurMasked));
   exports.Set("maskedValues", Napi::Function::New(env, MaskedValues));
   exports.Set("selectKth", Napi::Function::New(env, SelectKth));
   exports.Set("heatToGray", Napi::Function::New(env, HeatToGray));

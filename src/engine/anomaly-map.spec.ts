@@ -1,6 +1,6 @@
 // The native post-processing (upsample + blur, order statistics, 8-bit visual) against the TypeScript references
 // it replaced: tolerance 0 — heat maps, scores and gray levels are bit-identical.
-import { anomalyRegions, anomalyScore, addContextDistances, blendMapDistances, buildAnomalyMap, buildAnomalyMaps } from './anomaly-map';
+import { anomalyMapValues, anomalyRegions, anomalyScore, addContextDistances, blendMapDistances, buildAnomalyMap, buildAnomalyMaps } from './anomaly-map';
 import { gaussianBlur } from './gaussian-blur';
 import { heatmapToGray } from './heatmap-png';
 import { letterboxGeometry } from './letterbox';
@@ -45,7 +45,12 @@ describe('buildAnomalyMap (native) equals the TypeScript reference', () => {
     expect(Buffer.from(map.mask).equals(Buffer.from(mask))).toBe(true);
 
     const inMask = Array.from(heat).filter((_, i) => mask[i] > 0);
-    for (const p of [0, 1, 37.5, 50, 99, 100]) expect(anomalyScore(map, { kind: 'percentile', value: p })).toBe(percentile(inMask, p));
+    const values = anomalyMapValues({ distances, gridH: grid, gridW: grid, letterbox, shape });
+    expect(values.valid.length).toBe(inMask.length);
+    for (const p of [0, 1, 37.5, 50, 99, 100]) {
+      expect(anomalyScore(map, { kind: 'percentile', value: p })).toBe(percentile(inMask, p));
+      expect(anomalyScore(values, { kind: 'percentile', value: p })).toBe(percentile(inMask, p));
+    }
 
     const gray = heatmapToGray(map.heat, map.mask, map.valid);
     const ref = referenceGray(heat, mask, percentile(inMask, 1), percentile(inMask, 99));

@@ -3,7 +3,7 @@ import { gaussianKernel, kernelSizeForSigma } from './gaussian-blur';
 import { encodeGrayPng, heatToGrayOnScale, heatmapScaleOf, type HeatmapScale } from './heatmap-png';
 import { PercentileSelector } from './percentile';
 import { findRegions, type RegionOptions } from './regions';
-import { loadNativeAddon } from './native-addon';
+import { loadNativeAddon, type UpsampleBlurArgs } from './native-addon';
 import type { ContextView, MapSmoothing, MapView, ScoreStatistic } from './profile/detector-profile';
 import { sharedRoiMask } from './roi-mask';
 import { smoothTokenGrid } from './token-smoothing';
@@ -52,14 +52,30 @@ export interface AnomalyMapInput {
  * native addon with the same float64 arithmetic: bit-identical to the TypeScript references.
  */
 export function buildAnomalyMap(input: AnomalyMapInput): AnomalyMap {
-  const box = input.letterbox;
-  const width = box.sourceWidth;
-  const height = box.sourceHeight;
-  const { xs, ys } = memo(tapsMemo, JSON.stringify([input.gridH, input.gridW, box]), () => cropTaps(input.gridH, input.gridW, box));
-  const heat = loadNativeAddon().upsampleBlur(input.distances, input.gridH, input.gridW, xs.index, xs.weight, ys.index, ys.weight, BLUR_KERNEL);
-  const mask = sharedRoiMask(height, width, input.shape ?? null);
+  const { width, height, mask, args } = mapGeometry(input);
+  const heat = loadNativeAddon().upsampleBlur(...args);
   return { heat, mask, width, height, valid: new PercentileSelector(loadNativeAddon().maskedValues(heat, mask), { copy: false }) };
 }
+
+/** A map read only for its in-mask values (the score map): buildAnomalyMap(input).valid, without the map itself. */
+export function anomalyMapValues(input: AnomalyMapInput): ScoreValues {
+  const { mask, args } = mapGeometry(input);
+  return { valid: new PercentileSelector(loadNativeAddon().upsampleBlurMasked(...args, mask), { copy: false }) };
+}
+
+function mapGeometry(input: AnomalyMapInput): { width: number; height: number; mask: Uint8Array; args: UpsampleBlurArgs } {
+  const box = input.letterbox;
+  const { xs, ys } = memo(tapsMemo, JSON.stringify([input.gridH, input.gridW, box]), () => cropTaps(input.gridH, input.gridW, box));
+  return {
+    width: box.sourceWidth,
+    height: box.sourceHeight,
+    mask: sharedRoiMask(box.sourceHeight, box.sourceWidth, input.shape ?? null),
+    args: [input.distances, input.gridH, input.gridW, xs.index, xs.weight, ys.index, ys.weight, BLUR_KERNEL],
+  };
+}
+
+/** The in-mask values of a map: what the image score is read from. */
+export type ScoreValues = Pick<AnomalyMap, 'valid'>;
 
 /**
  * The map shown and cut into regions, and the map the image score is read from, each from its distance grid
@@ -70,7 +86,7 @@ export function buildAnomalyMaps(
   input: AnomalyMapInput,
   smoothing: MapSmoothing | undefined,
   mapDistances: Float32Array = input.distances,
-): { map: AnomalyMap; scoreMap: AnomalyMap } {
+): { map: AnomalyMap; scoreMap: ScoreValues } {
   const smoothed = (distances: Float32Array, sigma: number): AnomalyMapInput => ({
     ...input,
     distances: smoothTokenGrid(distances, input.gridH, input.gridW, sigma, input.letterbox),
@@ -79,7 +95,7 @@ export function buildAnomalyMaps(
   const scoreSigma = smoothing?.score ?? 0;
   const map = buildAnomalyMap(smoothed(mapDistances, mapSigma));
   const shared = mapDistances === input.distances && scoreSigma === mapSigma;
-  const scoreMap = shared ? map : buildAnomalyMap(smoothed(input.distances, scoreSigma));
+  const scoreMap = shared ? map : anomalyMapValues(smoothed(input.distances, scoreSigma));
   return { map, scoreMap };
 }
 
@@ -106,7 +122,7 @@ export function addContextDistances(map: Float32Array, context: Float32Array, vi
 }
 
 /** The image score: the statistic over the in-mask values; 0 when the mask is empty. */
-export function anomalyScore(map: AnomalyMap, statistic: ScoreStatistic): number {
+export function anomalyScore(map: ScoreValues, statistic: ScoreStatistic): number {
   if (map.valid.length === 0) return 0;
   return statistic.kind === 'percentile' ? map.valid.at(statistic.value) : map.valid.topMean(statistic.fraction);
 }

@@ -14,6 +14,18 @@ export interface KCenterNativeResult {
   aborted: boolean;
 }
 
+/** A [gridH, gridW] grid, the taps of each output column and row (token-map.ts), the blur kernel (odd size). */
+export type UpsampleBlurArgs = [
+  grid: Float32Array,
+  gridH: number,
+  gridW: number,
+  xIndex: Int32Array,
+  xWeight: Float64Array,
+  yIndex: Int32Array,
+  yWeight: Float64Array,
+  kernel: Float64Array,
+];
+
 export interface NativeContours {
   /** x, y pairs of every contour's vertices, contour after contour. */
   points: Int32Array;
@@ -33,16 +45,9 @@ export interface NativeAddon {
   ): KCenterNativeResult;
   projectRows(data: Float32Array, n: number, d: number, proj: Float32Array, k: number): Float32Array;
   /** Bilinear upsampling through per-axis taps (token-map.ts) + separable Gaussian blur; bit-identical to the TS path. */
-  upsampleBlur(
-    grid: Float32Array,
-    gridH: number,
-    gridW: number,
-    xIndex: Int32Array,
-    xWeight: Float64Array,
-    yIndex: Int32Array,
-    yWeight: Float64Array,
-    kernel: Float64Array,
-  ): Float32Array;
+  upsampleBlur(...args: UpsampleBlurArgs): Float32Array;
+  /** maskedValues(upsampleBlur(...), mask): a map read only for its percentiles, never handed to JS whole. */
+  upsampleBlurMasked(...args: [...UpsampleBlurArgs, mask: Uint8Array]): Float32Array;
   /** heat where mask != 0, raster order. */
   maskedValues(heat: Float32Array, mask: Uint8Array): Float32Array;
   /** [k-th smallest, (k+1)-th smallest] of `values`, reordered in place (std::nth_element). */
