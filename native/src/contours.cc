@@ -64,9 +64,7 @@ int32_t traceOuterBorder(const Grid &g, int64_t x0, int64_t y0, std::vector<int3
   }
   return count;
 }
-}  // namespace
 
-namespace {
 // A horizontal run of equal pixels in one row, x0..x1 inclusive.
 struct Run {
   int32_t y, x0, x1;
