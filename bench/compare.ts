@@ -24,6 +24,7 @@ export function httpComparisonTable(before: HttpBenchResult, after: HttpBenchRes
     row('first request', before.firstRequestMs, after.firstRequestMs, ' ms'),
     row('sequential p50', before.sequential.p50Ms, after.sequential.p50Ms, ' ms'),
     row('sequential p99', before.sequential.p99Ms, after.sequential.p99Ms, ' ms'),
+    row('sequential p50, body encoded once', before.sequentialPrebuilt?.p50Ms, after.sequentialPrebuilt?.p50Ms, ' ms'),
     ...[1, 2, 4, 8].map((c) => row(`req/s, ${c} client${c > 1 ? 's' : ''}`, rps(before, c), rps(after, c), '')),
     ...[1, 8].map((c) => row(`p50, ${c} client${c > 1 ? 's' : ''}`, p50(before, c), p50(after, c), ' ms')),
     row('scaling (8 ÷ 1 clients)', before.scaling, after.scaling, '×'),

@@ -1,6 +1,7 @@
 // HTTP /infer as a client sees it: the real server (dist/src/main.js) in its own process, so the bench's client
 // does not share the server's main thread; one 448×448 ROI with the circle shape, heatmap and regions included.
-// Reports first-request latency (the first /infer after /health/ready), sequential p50/p99, req/s with 1/2/4/8
+// Reports first-request latency (the first /infer after /health/ready), sequential p50/p99 (fetch streaming a fresh
+// FormData per request, and the same bytes encoded once as the GUI's client sends them), req/s with 1/2/4/8
 // clients and the scaling ratio (8 clients ÷ 1), and (Linux) the server's CPU time per request: its main thread's and
 // the whole process's, which the machine's other load does not inflate the way it does wall times. The request asks
 // for the heatmap (`--no-heatmap`: only with an NG decision, as the GUI's default). `--cpu-prof DIR` profiles the server's main thread (V8
@@ -45,8 +46,14 @@ export interface HttpBenchResult {
   /** The first /infer after readiness (model load included; backbone already warm when warm-up runs). */
   firstRequestMs: number;
   heatmap?: boolean;
+  /** One request at a time, each body a fresh FormData that fetch streams (the load phases' client too). */
   sequential: LatencyStats;
   sequentialServerCpu?: ServerCpu;
+  /**
+   * One request at a time, the same multipart bytes encoded once and sent as a buffer, as the GUI's HTTP client
+   * (Python requests) sends them: the server's latency without fetch's per-request FormData streaming.
+   */
+  sequentialPrebuilt?: LatencyStats;
   concurrency: HttpLoadPhase[];
   /** req/s with the most clients ÷ req/s with one. */
   scaling: number;
@@ -177,6 +184,16 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
       },
       (ms) => ms.length,
     );
+    const encoded = new Request(`${base}/infer`, { method: 'POST', body: inferForm(png, ROI, heatmap) });
+    const prebuilt = { body: new Uint8Array(await encoded.arrayBuffer()), contentType: encoded.headers.get('content-type') ?? '' };
+    const prebuiltMs: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const t0 = performance.now();
+      const res = await fetch(`${base}/infer`, { method: 'POST', body: prebuilt.body, headers: { 'content-type': prebuilt.contentType } });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`prebuilt /infer answered ${res.status}`);
+      prebuiltMs.push(performance.now() - t0);
+    }
     const concurrency: HttpLoadPhase[] = [];
     for (const clients of levels) {
       progress(`http: ${clients} client(s) for ${seconds} s`);
@@ -196,6 +213,7 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
       heatmap,
       sequential: latencyStats(seq.result),
       ...(seq.cpu ? { sequentialServerCpu: seq.cpu } : {}),
+      sequentialPrebuilt: latencyStats(prebuiltMs),
       concurrency,
       scaling: first > 0 ? round(last / first) : 0,
     };

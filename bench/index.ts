@@ -31,7 +31,7 @@ const BENCHES: Record<string, { describe: string; run: Runner }> = {
   },
   http: {
     describe:
-      'HTTP /infer against the real server process: first request, sequential p50/p99, req/s with 1/2/4/8 clients, server CPU per request [--workers N] [--no-heatmap] [--seconds S] [--cpu-prof DIR] [--baseline FILE: a previous run\'s JSON, printed as a before/after table on stderr] (BDI_BATCH_* from the environment reach the server)',
+      'HTTP /infer against the real server process: first request, sequential p50/p99 (FormData per request, and the body encoded once), req/s with 1/2/4/8 clients, server CPU per request [--workers N] [--no-heatmap] [--seconds S] [--cpu-prof DIR] [--baseline FILE: a previous run\'s JSON, printed as a before/after table on stderr] (BDI_BATCH_* from the environment reach the server)',
     run: async (args) => {
       const result = await runHttpBench({
         workers: args.includes('--workers') ? numberArg(args, 'workers', 1) : undefined,
