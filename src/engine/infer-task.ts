@@ -1,6 +1,7 @@
 // Task `infer`: one crop against a fitted memory → score, optional heatmap PNG and regions, stage timings.
 // The memory's detector profile (tuned at fit) decides the input sizing, feature normalisation and score statistic.
 import { anomalyHeatmapPng, anomalyRegions, anomalyScore, buildAnomalyMaps } from './anomaly-map';
+import { decisionOf } from './decision';
 import { TokenGridMismatchError } from './engine-error';
 import { heatmapScaleOf } from './heatmap-png';
 import { nearestDistances } from './knn';
@@ -50,7 +51,10 @@ export async function runInfer(input: InferInput, ctx: WorkerContext): Promise<I
     timings: { decode: prepared.decodeMs, backbone: prepared.backboneMs, knn: loadMs + t2 - t1, post: 0 },
     memoryLoaded: ctx.memories.loads !== loadsBefore,
   };
-  if (input.wantHeatmap) {
+  // An OK part's heatmap would be thrown away by the service: not drawn (a PNG of the crop costs ~1.5 ms).
+  const wantHeatmap =
+    input.wantHeatmap === 'ng' ? input.threshold !== undefined && input.threshold !== null && decisionOf(score, input.threshold) === 'ng' : input.wantHeatmap;
+  if (wantHeatmap) {
     const scale = heatmapScaleOf(map.valid, input.heatmapScale ?? 'image', input.threshold);
     const png = await anomalyHeatmapPng(map, scale);
     out.heatmapScale = scale;

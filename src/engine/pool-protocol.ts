@@ -100,7 +100,8 @@ export interface InferInput {
   scorePercentile: number;
   areaMm2Thr: number;
   mmPerPx: number;
-  wantHeatmap: boolean;
+  /** 'ng': only when the decision (decision.ts, against `threshold`) is NG, as /infer without include_heatmap. */
+  wantHeatmap: boolean | 'ng';
   /** The heatmap's scale (heatmap-png.ts): 'image' (default, the GUI's) or 'absolute' (needs `threshold`). */
   heatmapScale?: HeatmapScaleMode;
   /** Also return the raw anomaly map (evaluation: pixel metrics without a second backbone pass). */

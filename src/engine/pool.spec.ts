@@ -141,6 +141,17 @@ describe('InferencePool (real workers)', () => {
     expect(Object.keys(scratched.timings).sort()).toEqual(['backbone', 'decode', 'knn', 'post']);
   });
 
+  it("draws the heatmap only for an NG decision when asked for 'ng' (an OK part's would be thrown away)", async () => {
+    const png = await discPng(203, true);
+    const { score } = await pool.infer(inferInput(png));
+    const below = await pool.infer(inferInput(png, { wantHeatmap: 'ng', threshold: score * 1.01 }));
+    expect(below.heatmapPngBase64).toBeUndefined();
+    expect(below.score).toBe(score);
+    const reached = await pool.infer(inferInput(png, { wantHeatmap: 'ng', threshold: score }));
+    expect(reached.heatmapPngBase64).toEqual((await pool.infer(inferInput(png, { wantHeatmap: true, threshold: score }))).heatmapPngBase64);
+    expect((await pool.infer(inferInput(png, { wantHeatmap: 'ng' }))).heatmapPngBase64).toBeUndefined(); // no threshold: no decision
+  });
+
   it("applies the memory's map smoothing at inference: same memory rows, a lower, wider peak than without", async () => {
     const files = Array.from({ length: 8 }, (_, i) => ({ name: `ok_${i}.png`, path: join(dir, `ok_${i}.png`) }));
     const rough = await pool.fit({ images: files, coresetRate: 0.25, seed: 0, encodeArtifacts: true, profile: { ...fit.profile, smoothing: { map: 0, score: 0 } } });

@@ -36,7 +36,7 @@ describe('ScoringService', () => {
     await infer();
     expect(kit.engine.inferCalls).toHaveLength(1);
     const { input, options } = kit.engine.inferCalls[0];
-    expect(input).toMatchObject({ threshold: 0.7, scorePercentile: 99, areaMm2Thr: 1, mmPerPx: 0.2, wantHeatmap: true });
+    expect(input).toMatchObject({ threshold: 0.7, scorePercentile: 99, areaMm2Thr: 1, mmPerPx: 0.2, wantHeatmap: 'ng' });
     expect(options.priority).toBe('interactive');
   });
 

@@ -3,6 +3,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiError } from '../common/errors/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { decisionOf } from '../engine/decision';
 import type { MemoryArtifactRef } from '../engine/memory-cache';
 import type { HeatmapScale, HeatmapScaleMode } from '../engine/heatmap-png';
 import type { InferOutput } from '../engine/pool-protocol';
@@ -67,7 +68,7 @@ export class ScoringService {
   async scoreSample(
     model: ScoringModel,
     image: { bytes: Uint8Array; mmPerPx: number; shape: ParsedShape },
-    options: { wantHeatmap: boolean; heatmapScale?: HeatmapScaleMode; route: MemoryRoute; run: EngineRunOptions },
+    options: { wantHeatmap: boolean | 'ng'; heatmapScale?: HeatmapScaleMode; route: MemoryRoute; run: EngineRunOptions },
   ): Promise<InferOutput> {
     try {
       return await this.engine.infer(
@@ -177,15 +178,15 @@ export class ScoringService {
         output = await this.scoreSample(
           { memory: memoryRef(probe), threshold, scorePercentile: calib.scorePercentile, areaMm2Thr: calib.areaMm2Thr },
           { bytes: input.image, mmPerPx: input.mmPerPx, shape },
-          // Without include_heatmap the heatmap goes only with an NG decision, known after scoring.
-          { wantHeatmap: input.includeHeatmap !== false, heatmapScale: input.heatmapScale, route: '/infer', run },
+          // Without include_heatmap the heatmap goes only with an NG decision: the worker draws it only then.
+          { wantHeatmap: input.includeHeatmap ?? 'ng', heatmapScale: input.heatmapScale, route: '/infer', run },
         );
       } catch (error) {
         if ((error as ApiError).code === 'memory_not_fitted') await this.diagnostics.notFitted(input, probe, 'memory_unreadable');
         throw error;
       }
       const score = Number.isFinite(output.score) ? output.score : 0;
-      const decision = score >= threshold ? 'ng' : 'ok';
+      const decision = decisionOf(score, threshold);
       const withHeatmap = input.includeHeatmap === true || (input.includeHeatmap === undefined && decision === 'ng');
       // Regions are defects only on an NG part; on an OK part their count is still said, never hidden or shown as defects.
       const found = (output.regions ?? []).map(withBoxFields);
