@@ -231,20 +231,25 @@ Napi::Object ContoursObject(Napi::Env env, const std::vector<int32_t> &points, c
   return out;
 }
 
+// Reads (Uint8Array [height,width], width, height) from arguments 0..2; false (a JS exception pending) when they
+// do not fit together.
+bool readByteImage(const Napi::CallbackInfo &info, const char *name, Napi::Uint8Array *pixels, int64_t *width, int64_t *height) {
+  if (!readTyped(info, 0, napi_uint8_array, "Uint8Array", pixels) || !readInt(info, 1, width) || !readInt(info, 2, height)) return false;
+  if (*width < 0 || *height < 0 || (int64_t)pixels->ElementLength() != *width * *height) {
+    Napi::RangeError::New(info.Env(), std::string(name) + ": size differs from width x height").ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
+}
+
 // externalContours(binary: Uint8Array [height,width], width, height) -> { points: Int32Array (x, y pairs), lengths }
 Napi::Value ExternalContours(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
   Napi::Uint8Array binary;
   int64_t width, height;
-  if (!readTyped(info, 0, napi_uint8_array, "Uint8Array", &binary) || !readInt(info, 1, &width) || !readInt(info, 2, &height))
-    return env.Null();
-  if (width < 0 || height < 0 || (int64_t)binary.ElementLength() != width * height) {
-    Napi::RangeError::New(env, "externalContours: size differs from width x height").ThrowAsJavaScriptException();
-    return env.Null();
-  }
+  if (!readByteImage(info, "externalContours", &binary, &width, &height)) return info.Env().Null();
   std::vector<int32_t> points, lengths;
   bdi::externalContours(binary.Data(), width, height, &points, &lengths);
-  return ContoursObject(env, points, lengths);
+  return ContoursObject(info.Env(), points, lengths);
 }
 
 // thresholdContours(heat: Float32Array, mask: Uint8Array, width, height, threshold) -> { points, lengths }
@@ -269,16 +274,10 @@ Napi::Value ThresholdContours(const Napi::CallbackInfo &info) {
 // pngSubRows(gray: Uint8Array [height,width], width, height) -> Uint8Array [height, 1 + width]: PNG filter type 1
 // (Sub) on every row, the filter byte first.
 Napi::Value PngSubRows(const Napi::CallbackInfo &info) {
-  Napi::Env env = info.Env();
   Napi::Uint8Array gray;
   int64_t width, height;
-  if (!readTyped(info, 0, napi_uint8_array, "Uint8Array", &gray) || !readInt(info, 1, &width) || !readInt(info, 2, &height))
-    return env.Null();
-  if (width < 0 || height < 0 || (int64_t)gray.ElementLength() != width * height) {
-    Napi::RangeError::New(env, "pngSubRows: size differs from width x height").ThrowAsJavaScriptException();
-    return env.Null();
-  }
-  Napi::Uint8Array out = Napi::Uint8Array::New(env, (width + 1) * height);
+  if (!readByteImage(info, "pngSubRows", &gray, &width, &height)) return info.Env().Null();
+  Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), (width + 1) * height);
   bdi::pngSubRows(gray.Data(), width, height, out.Data());
   return out;
 }

@@ -1,5 +1,7 @@
 import sharp from 'sharp';
-import { isPlainPng8, pngHeader } from './png-header';
+import { plainPng8Header, pngHeader } from './png-header';
+
+const isPlainPng8 = (bytes: Uint8Array): boolean => plainPng8Header(bytes) !== null;
 
 describe('pngHeader', () => {
   it('reads width, height and bit depth of an 8-bit and a 16-bit PNG', async () => {
@@ -18,11 +20,11 @@ describe('pngHeader', () => {
   });
 });
 
-describe('isPlainPng8', () => {
+describe('plainPng8Header', () => {
   const create = (channels: 3 | 4) => sharp({ create: { width: 4, height: 4, channels, background: { r: 9, g: 8, b: 7, alpha: 0.5 } } });
 
   it('accepts 8-bit grey, RGB and palette PNGs', async () => {
-    expect(isPlainPng8(await create(3).png().toBuffer())).toBe(true);
+    expect(plainPng8Header(await create(3).png().toBuffer())).toEqual({ width: 4, height: 4, bitDepth: 8 });
     expect(isPlainPng8(await create(3).toColourspace('b-w').png().toBuffer())).toBe(true);
     expect(isPlainPng8(await create(3).png({ palette: true }).toBuffer())).toBe(true);
   });

@@ -1,7 +1,8 @@
 // Fitting a crop to the backbone input per the profile's InputSizing. 'aspect' keeps the crop's own aspect ratio
 // and fills the whole input (no padding): elongated crops keep their resolution along both axes, and no memory
 // rows are spent on padding or on the content/padding edge.
-import { decodeImage, decodeImageResized, resizeCubicFill, type DecodeOptions } from '../image';
+import { decodeImage, decodePlainPngResized, resizeCubicFill, type DecodeOptions } from '../image';
+import { plainPng8Header } from '../png-header';
 import { letterboxImage } from '../letterbox';
 import type { Letterbox, RgbImage } from '../types';
 import type { InputSizing } from './detector-profile';
@@ -32,17 +33,22 @@ export async function sizeForBackbone(
   return { image: resized, letterbox: aspectLetterbox(image.width, image.height, size) };
 }
 
-/** decodeImage, then sizeForBackbone; for 'aspect' sizing the decode and the resize share one pipeline where they can. */
+/**
+ * decodeImage, then sizeForBackbone; a plain 8-bit PNG sized by 'aspect' (its size is in its header) is decoded and
+ * resized in one pipeline.
+ */
 export async function decodeForBackbone(
   bytes: Uint8Array,
   sizing: InputSizing,
   backbone: BackboneInputShape,
   options: DecodeOptions,
 ): Promise<{ image: RgbImage; letterbox: Letterbox }> {
-  if (sizing.mode === 'letterbox' || !backbone.resizable) return sizeForBackbone(await decodeImage(bytes, options), sizing, backbone);
-  const sizeFor = (width: number, height: number) => aspectInputSize(width, height, sizing.side, backbone.patchStride);
-  const { image, sourceWidth, sourceHeight } = await decodeImageResized(bytes, sizeFor, options);
-  return { image, letterbox: aspectLetterbox(sourceWidth, sourceHeight, image) };
+  const png = sizing.mode === 'aspect' && backbone.resizable ? plainPng8Header(bytes) : null;
+  if (png && sizing.mode === 'aspect') {
+    const size = aspectInputSize(png.width, png.height, sizing.side, backbone.patchStride);
+    return { image: await decodePlainPngResized(bytes, size, options), letterbox: aspectLetterbox(png.width, png.height, size) };
+  }
+  return sizeForBackbone(await decodeImage(bytes, options), sizing, backbone);
 }
 
 /** 'aspect' fills the whole input: no padding, content = input. */
