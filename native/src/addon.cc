@@ -8,6 +8,7 @@
 
 #include "contours.h"
 #include "kcenter.h"
+#include "png-decode.h"
 #include "postprocess.h"
 #include "projection.h"
 
@@ -282,6 +283,23 @@ Napi::Value PngSubRows(const Napi::CallbackInfo &info) {
   return out;
 }
 
+// decodePlainPng(png: Uint8Array) -> { data: Uint8Array (RGB), width, height } | null (not such a PNG, or damaged)
+Napi::Value DecodePlainPng(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Uint8Array png;
+  if (!readTyped(info, 0, napi_uint8_array, "Uint8Array", &png)) return env.Null();
+  std::vector<uint8_t> rgb;
+  uint32_t width, height;
+  if (!bdi::decodePlainPng(png.Data(), (int64_t)png.ElementLength(), &rgb, &width, &height)) return env.Null();
+  Napi::Uint8Array data = Napi::Uint8Array::New(env, rgb.size());
+  std::memcpy(data.Data(), rgb.data(), rgb.size());
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("data", data);
+  out.Set("width", Napi::Number::New(env, width));
+  out.Set("height", Napi::Number::New(env, height));
+  return out;
+}
+
 // setThreads(n): caps OpenMP (for parallel regions started from the calling thread) and OpenBLAS, which read
 // their environment only once per process; a worker calls it so FAISS kNN stays single-threaded there.
 Napi::Value SetThreads(const Napi::CallbackInfo &info) {
@@ -311,6 +329,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("externalContours", Napi::Function::New(env, ExternalContours));
   exports.Set("thresholdContours", Napi::Function::New(env, ThresholdContours));
   exports.Set("pngSubRows", Napi::Function::New(env, PngSubRows));
+  exports.Set("decodePlainPng", Napi::Function::New(env, DecodePlainPng));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   return exports;

@@ -1,18 +1,11 @@
 import sharp from 'sharp';
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { ImageDecodeError } from './engine-error';
 import { decodeImage } from './image';
+import { pngChunk as chunk } from './testing/png-chunk';
 
 /** Minimal PNG writer so tests control bit depth and colour type exactly. */
 function png(width: number, height: number, bitDepth: 8 | 16, colourType: 0 | 2 | 3 | 6, rows: Uint8Array[], palette?: number[]): Uint8Array {
-  const chunk = (type: string, data: Uint8Array): Buffer => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), Buffer.from(data)]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);

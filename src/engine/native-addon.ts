@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { NativeUnavailableError } from './engine-error';
 import { repoRoot } from './repo-root';
+import type { RgbImage } from './types';
 
 export interface KCenterNativeResult {
   /** Selected row indices, selection order. */
@@ -54,6 +55,11 @@ export interface NativeAddon {
   selectKth(values: Float32Array, k: number): [number, number];
   /** 0 outside the mask, uint8(trunc(clip((v - mn) / (mx - mn), 0, 1)·255 + 0.5)) inside; requires mx > mn. */
   heatToGray(heat: Float32Array, mask: Uint8Array, mn: number, mx: number): Uint8Array;
+  /**
+   * An 8-bit PNG that libvips would decode unchanged (grey, RGB, palette, grey+alpha or RGBA, not interlaced, no
+   * colour, gamma or orientation chunk) as RGB with alpha dropped; null for any other PNG or a damaged one.
+   */
+  decodePlainPng(png: Uint8Array): RgbImage | null;
   /** PNG filter type 1 (Sub) on every row: [height, 1 + width], the filter byte first. */
   pngSubRows(gray: Uint8Array, width: number, height: number): Uint8Array;
   /** OpenCV findContours(RETR_EXTERNAL, CHAIN_APPROX_SIMPLE) of binary != 0: x, y pairs of each contour in turn. */

@@ -1,7 +1,5 @@
 import sharp from 'sharp';
-import { plainPng8Header, pngHeader } from './png-header';
-
-const isPlainPng8 = (bytes: Uint8Array): boolean => plainPng8Header(bytes) !== null;
+import { pngHeader } from './png-header';
 
 describe('pngHeader', () => {
   it('reads width, height and bit depth of an 8-bit and a 16-bit PNG', async () => {
@@ -17,23 +15,5 @@ describe('pngHeader', () => {
     const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 0, g: 0, b: 0 } } }).png().toBuffer();
     expect(pngHeader(png.subarray(0, 32))).toBeNull();
     expect(pngHeader(new Uint8Array(0))).toBeNull();
-  });
-});
-
-describe('plainPng8Header', () => {
-  const create = (channels: 3 | 4) => sharp({ create: { width: 4, height: 4, channels, background: { r: 9, g: 8, b: 7, alpha: 0.5 } } });
-
-  it('accepts 8-bit grey, RGB and palette PNGs', async () => {
-    expect(plainPng8Header(await create(3).png().toBuffer())).toEqual({ width: 4, height: 4, bitDepth: 8 });
-    expect(isPlainPng8(await create(3).toColourspace('b-w').png().toBuffer())).toBe(true);
-    expect(isPlainPng8(await create(3).png({ palette: true }).toBuffer())).toBe(true);
-  });
-
-  it('refuses alpha, transparency, 16-bit, an orientation chunk and other formats', async () => {
-    expect(isPlainPng8(await create(4).png().toBuffer())).toBe(false);
-    expect(isPlainPng8(await create(4).png({ palette: true }).toBuffer())).toBe(false);
-    expect(isPlainPng8(await create(3).toColourspace('rgb16').png().toBuffer())).toBe(false);
-    expect(isPlainPng8(await create(3).withMetadata({ orientation: 6 }).png().toBuffer())).toBe(false);
-    expect(isPlainPng8(await create(3).jpeg().toBuffer())).toBe(false);
   });
 });

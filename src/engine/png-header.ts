@@ -10,26 +10,6 @@ export interface PngHeader {
   bitDepth: number;
 }
 
-/**
- * The header of a PNG that decodes to plain 8-bit samples with no alpha and no orientation to apply (bit depth 8,
- * colour type grey, RGB or palette, and neither a tRNS (transparency) nor an eXIf (orientation) chunk before the
- * image data); null for any other image. Such a PNG can be resized in its decoding pipeline with the same result as
- * decoding, then resizing.
- */
-export function plainPng8Header(bytes: Uint8Array): PngHeader | null {
-  const header = pngHeader(bytes);
-  const colourType = bytes[25];
-  if (!header || header.bitDepth !== 8 || !(colourType === 0 || colourType === 2 || colourType === 3)) return null;
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let at = 8; at + 8 <= view.length; ) {
-    const type = view.toString('latin1', at + 4, at + 8);
-    if (type === 'IDAT') return header;
-    if (type === 'tRNS' || type === 'eXIf') return null;
-    at += 12 + view.readUInt32BE(at);
-  }
-  return null;
-}
-
 /** The header of a PNG, or null when the bytes do not start like one (another format: sharp decides). */
 export function pngHeader(bytes: Uint8Array): PngHeader | null {
   if (bytes.length < 33) return null;

@@ -3,7 +3,8 @@ import { Backbone } from './backbone';
 import { MemoryCache } from './memory-cache';
 import { baselineProfile, defaultFitProfile, type DetectorProfile } from './profile/detector-profile';
 import { featureView, scoreViews } from './profile/feature-view';
-import { decodeForBackbone, sizeForBackbone } from './profile/input-sizing';
+import { decodeImage } from './image';
+import { sizeForBackbone } from './profile/input-sizing';
 import type { WorkerConfig } from './pool-protocol';
 import type { Letterbox, PatchFeatures, RgbImage } from './types';
 
@@ -86,7 +87,7 @@ export class WorkerContext {
   async prepareRaw(bytes: Uint8Array, profile: DetectorProfile): Promise<PreparedRaw> {
     const t0 = performance.now();
     const backbone = await this.getBackbone();
-    const sized = await decodeForBackbone(bytes, profile.input, backbone.info, { limitInputPixels: this.config.limitInputPixels });
+    const sized = await sizeForBackbone(await decodeImage(bytes, { limitInputPixels: this.config.limitInputPixels }), profile.input, backbone.info);
     // Resizing counts as decode, as before.
     const t1 = performance.now();
     const raw = await backbone.extract(sized.image);

@@ -1,8 +1,7 @@
 // Fitting a crop to the backbone input per the profile's InputSizing. 'aspect' keeps the crop's own aspect ratio
 // and fills the whole input (no padding): elongated crops keep their resolution along both axes, and no memory
 // rows are spent on padding or on the content/padding edge.
-import { decodeImage, decodePlainPngResized, resizeCubicFill, type DecodeOptions } from '../image';
-import { plainPng8Header } from '../png-header';
+import { resizeCubicFill } from '../image';
 import { letterboxImage } from '../letterbox';
 import type { Letterbox, RgbImage } from '../types';
 import type { InputSizing } from './detector-profile';
@@ -31,24 +30,6 @@ export async function sizeForBackbone(
   const size = aspectInputSize(image.width, image.height, sizing.side, backbone.patchStride);
   const resized = size.width === image.width && size.height === image.height ? image : await resizeCubicFill(image, size);
   return { image: resized, letterbox: aspectLetterbox(image.width, image.height, size) };
-}
-
-/**
- * decodeImage, then sizeForBackbone; a plain 8-bit PNG sized by 'aspect' (its size is in its header) is decoded and
- * resized in one pipeline.
- */
-export async function decodeForBackbone(
-  bytes: Uint8Array,
-  sizing: InputSizing,
-  backbone: BackboneInputShape,
-  options: DecodeOptions,
-): Promise<{ image: RgbImage; letterbox: Letterbox }> {
-  const png = sizing.mode === 'aspect' && backbone.resizable ? plainPng8Header(bytes) : null;
-  if (png && sizing.mode === 'aspect') {
-    const size = aspectInputSize(png.width, png.height, sizing.side, backbone.patchStride);
-    return { image: await decodePlainPngResized(bytes, size, options), letterbox: aspectLetterbox(png.width, png.height, size) };
-  }
-  return sizeForBackbone(await decodeImage(bytes, options), sizing, backbone);
 }
 
 /** 'aspect' fills the whole input: no padding, content = input. */
