@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "contours.h"
+#include "features.h"
 #include "kcenter.h"
 #include "png-decode.h"
 #include "postprocess.h"
@@ -283,6 +284,105 @@ Napi::Value PngSubRows(const Napi::CallbackInfo &info) {
   return out;
 }
 
+Napi::Value rangeError(Napi::Env env, const std::string &message) {
+  Napi::RangeError::New(env, message).ThrowAsJavaScriptException();
+  return env.Null();
+}
+
+// planarInput(rgb: Uint8Array [plane, 3], tables: Float32Array [3, 256], source: Int32Array [3]) -> Float32Array [3, plane]
+Napi::Value PlanarInput(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Uint8Array rgb;
+  Napi::Float32Array tables;
+  Napi::Int32Array source;
+  if (!readTyped(info, 0, napi_uint8_array, "Uint8Array", &rgb) || !readFloat32(info, 1, &tables) ||
+      !readTyped(info, 2, napi_int32_array, "Int32Array", &source))
+    return env.Null();
+  if (rgb.ElementLength() % 3 != 0 || tables.ElementLength() != 768 || source.ElementLength() != 3) {
+    return rangeError(env, "planarInput: expects [plane, 3] bytes, [3, 256] tables and 3 source channels");
+  }
+  for (size_t c = 0; c < 3; c++)
+    if (source[c] < 0 || source[c] > 2) return rangeError(env, "planarInput: source channels must be 0, 1 or 2");
+  const int64_t plane = (int64_t)rgb.ElementLength() / 3;
+  Napi::Float32Array out = Napi::Float32Array::New(env, 3 * plane);
+  bdi::planarInput(rgb.Data(), plane, tables.Data(), source.Data(), out.Data());
+  return out;
+}
+
+// copyColumns(data: Float32Array, plane, channels, pixelStride, channelStride, out: Float32Array [plane, outDim], outDim, column)
+Napi::Value CopyColumns(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array data, out;
+  int64_t plane, channels, pixelStride, channelStride, outDim, column;
+  if (!readFloat32(info, 0, &data) || !readInt(info, 1, &plane) || !readInt(info, 2, &channels) || !readInt(info, 3, &pixelStride) ||
+      !readInt(info, 4, &channelStride) || !readFloat32(info, 5, &out) || !readInt(info, 6, &outDim) || !readInt(info, 7, &column))
+    return env.Null();
+  // The last value read must lie inside `data`, each written row inside `out`.
+  const int64_t last = plane > 0 && channels > 0 ? (plane - 1) * pixelStride + (channels - 1) * channelStride : -1;
+  if (plane < 0 || channels < 0 || pixelStride < 0 || channelStride < 0 || column < 0 || column + channels > outDim ||
+      last >= (int64_t)data.ElementLength() || (int64_t)out.ElementLength() != plane * outDim)
+    return rangeError(env, "copyColumns: sizes or strides do not fit the arrays");
+  bdi::copyColumns(data.Data(), plane, channels, pixelStride, channelStride, out.Data(), outDim, column);
+  return env.Undefined();
+}
+
+// normaliseRows(rows: Float32Array [n, dim], dim, blocks: Int32Array, floors: Float64Array, weights: Float64Array, unitNorm)
+Napi::Value NormaliseRows(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array rows;
+  int64_t dim;
+  Napi::Int32Array blocks;
+  Napi::Float64Array floors, weights;
+  if (!readFloat32(info, 0, &rows) || !readInt(info, 1, &dim) || !readTyped(info, 2, napi_int32_array, "Int32Array", &blocks) ||
+      !readTyped(info, 3, napi_float64_array, "Float64Array", &floors) || !readTyped(info, 4, napi_float64_array, "Float64Array", &weights))
+    return env.Null();
+  const size_t nBlocks = blocks.ElementLength();
+  int64_t total = 0;
+  for (size_t b = 0; b < nBlocks; b++) {
+    if (blocks[b] < 0) return rangeError(env, "normaliseRows: a block has a negative channel count");
+    total += blocks[b];
+  }
+  if (dim <= 0 || total != dim || rows.ElementLength() % dim != 0 || floors.ElementLength() != nBlocks || weights.ElementLength() != nBlocks)
+    return rangeError(env, "normaliseRows: blocks must sum to dim, one floor and one weight per block");
+  bdi::normaliseRows(rows.Data(), (int64_t)rows.ElementLength() / dim, dim, blocks.Data(), (int64_t)nBlocks, floors.Data(), weights.Data(),
+                     info.Length() > 5 && info[5].ToBoolean().Value());
+  return env.Undefined();
+}
+
+// appendPosition(rows: Float32Array [gridH * gridW, dim], gridH, gridW, dim, weight) -> Float32Array [gridH * gridW, dim + 2]
+Napi::Value AppendPosition(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array rows;
+  int64_t gridH, gridW, dim;
+  double weight;
+  if (!readFloat32(info, 0, &rows) || !readInt(info, 1, &gridH) || !readInt(info, 2, &gridW) || !readInt(info, 3, &dim) ||
+      !readNumber(info, 4, &weight))
+    return env.Null();
+  if (gridH < 0 || gridW < 0 || dim < 0 || (int64_t)rows.ElementLength() != gridH * gridW * dim)
+    return rangeError(env, "appendPosition: rows are not [gridH * gridW, dim]");
+  Napi::Float32Array out = Napi::Float32Array::New(env, gridH * gridW * (dim + 2));
+  bdi::appendPosition(rows.Data(), gridH, gridW, dim, weight, out.Data());
+  return out;
+}
+
+// contextMeans(rows: Float32Array [gridH * gridW, dim], gridH, gridW, dim, x0, x1, y0, y1, window, stride)
+//   -> Float32Array [ceil(gridH / stride) * ceil(gridW / stride), dim]
+Napi::Value ContextMeans(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array rows;
+  int64_t v[9];
+  if (!readFloat32(info, 0, &rows)) return env.Null();
+  for (size_t i = 0; i < 9; i++)
+    if (!readInt(info, i + 1, &v[i])) return env.Null();
+  const int64_t gridH = v[0], gridW = v[1], dim = v[2], x0 = v[3], x1 = v[4], y0 = v[5], y1 = v[6], window = v[7], stride = v[8];
+  if (gridH <= 0 || gridW <= 0 || dim < 0 || (int64_t)rows.ElementLength() != gridH * gridW * dim || x0 < 0 || x0 >= x1 || x1 > gridW ||
+      y0 < 0 || y0 >= y1 || y1 > gridH || window < 1 || stride < 1)
+    return rangeError(env, "contextMeans: rows, content cells, window or stride out of range");
+  Napi::Float32Array out = Napi::Float32Array::New(env, ((gridH + stride - 1) / stride) * ((gridW + stride - 1) / stride) * dim);
+  bdi::contextMeans(rows.Data(), gridH, gridW, dim, x0, x1, y0, y1, window, stride, out.Data());
+  return out;
+}
+
 // decodePlainPng(png: Uint8Array) -> { data: Uint8Array (RGB), width, height } | null (not such a PNG, or damaged)
 Napi::Value DecodePlainPng(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -330,6 +430,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("thresholdContours", Napi::Function::New(env, ThresholdContours));
   exports.Set("pngSubRows", Napi::Function::New(env, PngSubRows));
   exports.Set("decodePlainPng", Napi::Function::New(env, DecodePlainPng));
+  exports.Set("planarInput", Napi::Function::New(env, PlanarInput));
+  exports.Set("copyColumns", Napi::Function::New(env, CopyColumns));
+  exports.Set("normaliseRows", Napi::Function::New(env, NormaliseRows));
+  exports.Set("appendPosition", Napi::Function::New(env, AppendPosition));
+  exports.Set("contextMeans", Napi::Function::New(env, ContextMeans));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   return exports;

@@ -66,6 +66,36 @@ export interface NativeAddon {
   externalContours(binary: Uint8Array, width: number, height: number): NativeContours;
   /** externalContours of mask != 0 && heat >= threshold, computed on that foreground's bounding box. */
   thresholdContours(heat: Float32Array, mask: Uint8Array, width: number, height: number, threshold: number): NativeContours;
+  /** Interleaved RGB [plane, 3] → planar [3, plane]: channel c is tables[c·256 + rgb[i·3 + source[c]]]. */
+  planarInput(rgb: Uint8Array, tables: Float32Array, source: Int32Array): Float32Array;
+  /** out[i·outDim + column + ch] = data[i·pixelStride + ch·channelStride]: a planar map's transpose, or one concat block. */
+  copyColumns(
+    data: Float32Array,
+    plane: number,
+    channels: number,
+    pixelStride: number,
+    channelStride: number,
+    out: Float32Array,
+    outDim: number,
+    column: number,
+  ): void;
+  /** normaliseFeatures (profile/feature-normalisation.ts), in place. */
+  normaliseRows(rows: Float32Array, dim: number, blocks: Int32Array, floors: Float64Array, weights: Float64Array, unitNorm: boolean): void;
+  /** appendPosition (profile/position-features.ts). */
+  appendPosition(rows: Float32Array, gridH: number, gridW: number, dim: number, weight: number): Float32Array;
+  /** The context view's box means over the content cells [x0, x1) × [y0, y1) (profile/context-view.ts). */
+  contextMeans(
+    rows: Float32Array,
+    gridH: number,
+    gridW: number,
+    dim: number,
+    x0: number,
+    x1: number,
+    y0: number,
+    y1: number,
+    window: number,
+    stride: number,
+  ): Float32Array;
   setThreads(n: number): void;
   getThreads(): { omp: number; openblas: number };
 }

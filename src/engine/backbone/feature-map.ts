@@ -1,4 +1,5 @@
 // Model outputs as channels-last grids, the common form in which layers are combined.
+import { loadNativeAddon } from '../native-addon';
 import { BackboneError } from './backbone-error';
 
 /** A grid of feature vectors: data [h * w, c] row-major, cell index = row * w + col. */
@@ -44,10 +45,7 @@ export function nchwToMap(name: string, data: Float32Array, dims: readonly numbe
   const [, c, h, w] = dims;
   const plane = h * w;
   const out = new Float32Array(plane * c);
-  for (let ch = 0; ch < c; ch++) {
-    const src = ch * plane;
-    for (let i = 0; i < plane; i++) out[i * c + ch] = data[src + i];
-  }
+  loadNativeAddon().copyColumns(data, plane, c, 1, plane, out, c, 0);
   return { data: out, h, w, c };
 }
 

@@ -1,4 +1,5 @@
 // 8-bit interleaved RGB → the model's normalised planar float input, per the manifest.
+import { loadNativeAddon } from '../native-addon';
 import type { RgbImage } from '../types';
 import { BackboneError } from './backbone-error';
 import type { BackboneInputSpec } from './manifest';
@@ -15,16 +16,11 @@ export function toInputTensor(image: RgbImage, spec: BackboneInputSpec): Float32
   if (image.data.length !== plane * 3) {
     throw new BackboneError('backbone_input_mismatch', `RGB data has ${image.data.length} bytes, expected ${plane * 3}`);
   }
-  const out = new Float32Array(plane * 3);
   // Model channel c reads source channel order[c]; a 256-entry table per channel keeps the loop to a lookup.
   const order = spec.colour === 'RGB' ? [0, 1, 2] : [2, 1, 0];
+  const tables = new Float32Array(3 * 256);
   for (let c = 0; c < 3; c++) {
-    const table = new Float32Array(256);
-    for (let v = 0; v < 256; v++) table[v] = (v * spec.scale - spec.mean[c]) / spec.std[c];
-    const src = order[c];
-    const base = c * plane;
-    const data = image.data;
-    for (let i = 0; i < plane; i++) out[base + i] = table[data[i * 3 + src]];
+    for (let v = 0; v < 256; v++) tables[c * 256 + v] = (v * spec.scale - spec.mean[c]) / spec.std[c];
   }
-  return out;
+  return loadNativeAddon().planarInput(image.data, tables, Int32Array.from(order));
 }

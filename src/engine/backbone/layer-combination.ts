@@ -2,6 +2,7 @@
 // layer, bilinear resampling to a common grid (align_corners=false, like torch's F.interpolate), channel concat.
 import type { CombineSpec } from './manifest';
 import type { FeatureMap } from './feature-map';
+import { loadNativeAddon } from '../native-addon';
 
 export function combineLayers(maps: readonly FeatureMap[], spec: CombineSpec): FeatureMap {
   const target = chooseGrid(maps, spec.grid);
@@ -99,12 +100,10 @@ export function concatChannels(maps: readonly FeatureMap[]): FeatureMap {
   const { h, w } = maps[0];
   const c = maps.reduce((sum, m) => sum + m.c, 0);
   const out = new Float32Array(h * w * c);
-  for (let cell = 0; cell < h * w; cell++) {
-    let offset = cell * c;
-    for (const map of maps) {
-      out.set(map.data.subarray(cell * map.c, (cell + 1) * map.c), offset);
-      offset += map.c;
-    }
+  let column = 0;
+  for (const map of maps) {
+    loadNativeAddon().copyColumns(map.data, h * w, map.c, map.c, 1, out, c, column);
+    column += map.c;
   }
   return { data: out, h, w, c };
 }

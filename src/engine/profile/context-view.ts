@@ -1,7 +1,8 @@
 // The context view (DetectorProfile.contextView): the score view's normalised rows averaged over a wide window of
-// patches, on a coarser grid, and the way its distances come back to the patch grid. Box means from a summed-area
-// table: O(cells · dim) for any window.
+// patches, on a coarser grid, and the way its distances come back to the patch grid. Box means from a float64
+// summed-area table (native/src/features.cc): O(cells · dim) for any window.
 import { contentCells } from '../letterbox';
+import { loadNativeAddon } from '../native-addon';
 import type { Letterbox, PatchFeatures } from '../types';
 import type { ContextView } from './detector-profile';
 import { appendPosition, POSITION_CHANNELS } from './position-features';
@@ -19,41 +20,8 @@ export function contextGrid(gridH: number, gridW: number, stride: number): { gri
 export function contextRows(rows: PatchFeatures, letterbox: Letterbox, view: Pick<ContextView, 'window' | 'stride'>, position: number | undefined): PatchFeatures {
   const { gridH, gridW, dim, features } = rows;
   const content = contentCells(letterbox, gridH, gridW);
-  // Summed-area table in float64, [(gridH + 1) · (gridW + 1), dim].
-  const stride1 = gridW + 1;
-  const table = new Float64Array((gridH + 1) * stride1 * dim);
-  for (let y = 0; y < gridH; y++) {
-    for (let x = 0; x < gridW; x++) {
-      const inside = y >= content.y0 && y < content.y1 && x >= content.x0 && x < content.x1;
-      const out = ((y + 1) * stride1 + x + 1) * dim;
-      const up = (y * stride1 + x + 1) * dim;
-      const left = ((y + 1) * stride1 + x) * dim;
-      const diagonal = (y * stride1 + x) * dim;
-      const src = (y * gridW + x) * dim;
-      for (let j = 0; j < dim; j++) table[out + j] = (inside ? features[src + j] : 0) + table[up + j] + table[left + j] - table[diagonal + j];
-    }
-  }
   const grid = contextGrid(gridH, gridW, view.stride);
-  const half = view.window >> 1;
-  const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
-  const pooled = new Float32Array(grid.gridH * grid.gridW * dim);
-  for (let cy = 0; cy < grid.gridH; cy++) {
-    const y = clamp(cy * view.stride, content.y0, content.y1 - 1);
-    const y0 = Math.max(content.y0, y - half);
-    const y1 = Math.min(content.y1, y + half + 1);
-    for (let cx = 0; cx < grid.gridW; cx++) {
-      const x = clamp(cx * view.stride, content.x0, content.x1 - 1);
-      const x0 = Math.max(content.x0, x - half);
-      const x1 = Math.min(content.x1, x + half + 1);
-      const inv = 1 / ((y1 - y0) * (x1 - x0));
-      const a = (y1 * stride1 + x1) * dim;
-      const b = (y0 * stride1 + x1) * dim;
-      const c = (y1 * stride1 + x0) * dim;
-      const d = (y0 * stride1 + x0) * dim;
-      const out = (cy * grid.gridW + cx) * dim;
-      for (let j = 0; j < dim; j++) pooled[out + j] = (table[a + j] - table[b + j] - table[c + j] + table[d + j]) * inv;
-    }
-  }
+  const pooled = loadNativeAddon().contextMeans(features, gridH, gridW, dim, content.x0, content.x1, content.y0, content.y1, view.window, view.stride);
   if (!position) return { features: pooled, ...grid, dim };
   return { features: appendPosition(pooled, grid.gridH, grid.gridW, dim, position), ...grid, dim: dim + POSITION_CHANNELS };
 }

@@ -1,29 +1,11 @@
 // Block-wise soft normalisation of patch features (see FeatureNormalisation). Runs on [rows, dim] after the
-// backbone: a few hundred rows of tens to a thousand channels, one pass.
+// backbone: a few hundred rows of tens to a thousand channels, one pass (native/src/features.cc).
+import { loadNativeAddon } from '../native-addon';
 import type { FeatureNormalisation } from './detector-profile';
 
 /** rows: [n, dim] row-major, blocks: channel count of each block (sums to dim). In place; returns rows. */
 export function normaliseFeatures(rows: Float32Array, dim: number, blocks: readonly number[], norm: FeatureNormalisation): Float32Array {
-  const n = rows.length / dim;
-  for (let i = 0; i < n; i++) {
-    const row = i * dim;
-    let start = row;
-    let total = 0;
-    for (let b = 0; b < blocks.length; b++) {
-      const end = start + blocks[b];
-      let sum = 0;
-      for (let j = start; j < end; j++) sum += rows[j] * rows[j];
-      const floor = norm.floors[b];
-      const scale = norm.weights[b] / Math.sqrt(sum + floor * floor + 1e-24);
-      for (let j = start; j < end; j++) rows[j] *= scale;
-      total += sum * scale * scale;
-      start = end;
-    }
-    if (norm.unitNorm) {
-      const inv = 1 / (Math.sqrt(total) + 1e-8);
-      for (let j = row; j < row + dim; j++) rows[j] *= inv;
-    }
-  }
+  loadNativeAddon().normaliseRows(rows, dim, Int32Array.from(blocks), Float64Array.from(norm.floors), Float64Array.from(norm.weights), norm.unitNorm);
   return rows;
 }
 
