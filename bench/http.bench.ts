@@ -1,7 +1,7 @@
 // HTTP /infer as a client sees it: the real server (dist/src/main.js) in its own process, so the bench's client
 // does not share the server's main thread; one 448×448 ROI with the circle shape, heatmap and regions included.
 // Reports first-request latency (the first /infer after /health/ready), sequential p50/p99 (fetch streaming a fresh
-// FormData per request, and the same bytes encoded once as the GUI's client sends them), req/s with 1/2/4/8
+// FormData per request, alternating with the same bytes encoded once as the GUI's client sends them), req/s with 1/2/4/8
 // clients and the scaling ratio (8 clients ÷ 1), and (Linux) the server's CPU time per request: its main thread's and
 // the whole process's, which the machine's other load does not inflate the way it does wall times. The request asks
 // for the heatmap (`--no-heatmap`: only with an NG decision, as the GUI's default). `--cpu-prof DIR` profiles the server's main thread (V8
@@ -13,6 +13,8 @@ import * as path from 'node:path';
 import { discPng, freePort, inferForm, latencyStats, type LatencyStats, type LoadPhase, loadPhase, progress, round, seedModel, sleep } from './bench-support';
 
 const ROI = 448;
+/** Sequential requests of each client kind (interleaved): enough for a p50 that a few slow ones do not move. */
+const SEQUENTIAL_REQUESTS = 100;
 
 export interface HttpBenchOptions {
   workers?: number;
@@ -175,25 +177,29 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
     };
     const firstRequestMs = (await once()).ms;
     for (let i = 0; i < workers * 4; i++) await once(); // every worker has the memory loaded
-    const seq = await withServerCpu(
-      child.pid,
-      async () => {
-        const ms: number[] = [];
-        for (let i = 0; i < 40; i++) ms.push((await once()).ms);
-        return ms;
-      },
-      (ms) => ms.length,
-    );
     const encoded = new Request(`${base}/infer`, { method: 'POST', body: inferForm(png, ROI, heatmap) });
     const prebuilt = { body: new Uint8Array(await encoded.arrayBuffer()), contentType: encoded.headers.get('content-type') ?? '' };
-    const prebuiltMs: number[] = [];
-    for (let i = 0; i < 40; i++) {
+    const oncePrebuilt = async (): Promise<number> => {
       const t0 = performance.now();
       const res = await fetch(`${base}/infer`, { method: 'POST', body: prebuilt.body, headers: { 'content-type': prebuilt.contentType } });
       await res.arrayBuffer();
       if (res.status !== 200) throw new Error(`prebuilt /infer answered ${res.status}`);
-      prebuiltMs.push(performance.now() - t0);
-    }
+      return performance.now() - t0;
+    };
+    // The two clients alternate, so a change in the machine's load reaches both alike.
+    const prebuiltMs: number[] = [];
+    const seq = await withServerCpu(
+      child.pid,
+      async () => {
+        const ms: number[] = [];
+        for (let i = 0; i < SEQUENTIAL_REQUESTS; i++) {
+          ms.push((await once()).ms);
+          prebuiltMs.push(await oncePrebuilt());
+        }
+        return ms;
+      },
+      (ms) => ms.length + prebuiltMs.length,
+    );
     const concurrency: HttpLoadPhase[] = [];
     for (const clients of levels) {
       progress(`http: ${clients} client(s) for ${seconds} s`);
