@@ -1,5 +1,6 @@
-// N-API surface of the project's native helpers: coreset selection, random projection, anomaly-map
-// post-processing (upsample + blur, order statistics, 8-bit visual, PNG row filter, region contours), thread settings.
+// N-API surface of the project's native helpers: coreset selection, random projection, plain-PNG decoding, feature
+// rows (input tensor, layout, normalisation, position, context means), anomaly-map post-processing (upsample + blur,
+// order statistics, 8-bit visual, PNG row filter, region contours), thread settings.
 #include <napi.h>
 #include <omp.h>
 

@@ -1,5 +1,7 @@
 // Loader and typed surface of the project's own N-API addon (native/): coreset selection and random projection
-// in C++, anomaly-map post-processing (maps, order statistics, PNG rows, region contours), and thread caps for OpenMP/OpenBLAS inside workers.
+// in C++, plain-PNG decoding, the feature-row loops of a request (input tensor, layout, normalisation, position,
+// context means), anomaly-map post-processing (maps, order statistics, PNG rows, region contours), and thread caps
+// for OpenMP/OpenBLAS inside workers.
 import { join } from 'node:path';
 import { NativeUnavailableError } from './engine-error';
 import { repoRoot } from './repo-root';
