@@ -113,9 +113,11 @@ bool decodePlainPng(const uint8_t *bytes, int64_t length, std::vector<uint8_t> *
       if (!idat.empty()) idatClosed = true;
       if (chunkIs(type, "IEND")) ended = true;
       else if (chunkIs(type, "PLTE")) {
-        if (size % 3 != 0 || size == 0 || size > 768 || palette) return false;
+        if (size % 3 != 0 || size == 0 || size > 768 || palette || !idat.empty()) return false;
         palette = data;
         paletteEntries = size / 3;
+      } else if (chunkIs(type, "tRNS") && (colourType == 4 || colourType == 6 || !idat.empty())) {
+        return false;  // not allowed there: libvips' reader would refuse it
       } else if (!ignorable(type)) return false;
     }
     at += 12 + size;

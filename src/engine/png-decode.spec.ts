@@ -110,6 +110,15 @@ describe('decodePlainPng (native)', () => {
     await expectSameAsSharp(writePng({ width, height, colourType: 3, samples, palette, extra: [tRNS] }));
   });
 
+  it('decodes grey and RGB with a transparent colour (tRNS) like sharp, and leaves a misplaced tRNS or palette to it', async () => {
+    const grey = noise(width * height, 15);
+    await expectSameAsSharp(writePng({ width, height, colourType: 0, samples: grey, extra: [chunk('tRNS', Uint8Array.of(0, grey[0]))] }));
+    const rgb = noise(width * height * 3, 16);
+    await expectSameAsSharp(writePng({ width, height, colourType: 2, samples: rgb, extra: [chunk('tRNS', Uint8Array.of(0, rgb[0], 0, rgb[1], 0, rgb[2]))] }));
+    const rgba = noise(width * height * 4, 17);
+    expect(decodePlainPng(writePng({ width, height, colourType: 6, samples: rgba, extra: [chunk('tRNS', new Uint8Array(6))] }))).toBeNull();
+  });
+
   it('reads image data split over several IDAT chunks, past text and resolution chunks', async () => {
     const samples = noise(width * height * 3, 10);
     const extra = [chunk('tEXt', Buffer.from('Software\0test', 'latin1')), chunk('pHYs', Buffer.from([0, 0, 11, 19, 0, 0, 11, 19, 1]))];
