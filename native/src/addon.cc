@@ -13,6 +13,7 @@
 #include "png-decode.h"
 #include "postprocess.h"
 #include "projection.h"
+#include "resize-cubic.h"
 
 extern "C" void openblas_set_num_threads(int);
 extern "C" int openblas_get_num_threads(void);
@@ -384,6 +385,24 @@ Napi::Value ContextMeans(const Napi::CallbackInfo &info) {
   return out;
 }
 
+// resizeCubicDown(rgb: Uint8Array [height, width, 3], width, height, outWidth, outHeight) -> Uint8Array | null
+//   (null: an axis would be enlarged)
+Napi::Value ResizeCubicDown(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  Napi::Uint8Array rgb;
+  int64_t width, height, outWidth, outHeight;
+  if (!readTyped(info, 0, napi_uint8_array, "Uint8Array", &rgb) || !readInt(info, 1, &width) || !readInt(info, 2, &height) ||
+      !readInt(info, 3, &outWidth) || !readInt(info, 4, &outHeight))
+    return env.Null();
+  const int64_t limit = 1 << 24;
+  if (width <= 0 || height <= 0 || width > limit || height > limit || (int64_t)rgb.ElementLength() != width * height * 3)
+    return rangeError(env, "resizeCubicDown: the image is not [height, width, 3]");
+  if (outWidth <= 0 || outHeight <= 0 || outWidth > width || outHeight > height) return env.Null();
+  Napi::Uint8Array out = Napi::Uint8Array::New(env, outWidth * outHeight * 3);
+  if (!bdi::resizeCubicDown(rgb.Data(), (int)width, (int)height, 3, (int)outWidth, (int)outHeight, out.Data())) return env.Null();
+  return out;
+}
+
 // decodePlainPng(png: Uint8Array) -> { data: Uint8Array (RGB), width, height } | null (not such a PNG, or damaged)
 Napi::Value DecodePlainPng(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
@@ -431,6 +450,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("thresholdContours", Napi::Function::New(env, ThresholdContours));
   exports.Set("pngSubRows", Napi::Function::New(env, PngSubRows));
   exports.Set("decodePlainPng", Napi::Function::New(env, DecodePlainPng));
+  exports.Set("resizeCubicDown", Napi::Function::New(env, ResizeCubicDown));
   exports.Set("planarInput", Napi::Function::New(env, PlanarInput));
   exports.Set("copyColumns", Napi::Function::New(env, CopyColumns));
   exports.Set("normaliseRows", Napi::Function::New(env, NormaliseRows));

@@ -68,6 +68,11 @@ export interface NativeAddon {
   externalContours(binary: Uint8Array, width: number, height: number): NativeContours;
   /** externalContours of mask != 0 && heat >= threshold, computed on that foreground's bounding box. */
   thresholdContours(heat: Float32Array, mask: Uint8Array, width: number, height: number, threshold: number): NativeContours;
+  /**
+   * sharp's resize(width, height, { kernel: 'cubic', fit: 'fill' }) of RGB, byte for byte (libvips 8.17's reduce
+   * replicated); null when an axis would be enlarged.
+   */
+  resizeCubicDown(rgb: Uint8Array, width: number, height: number, outWidth: number, outHeight: number): Uint8Array | null;
   /** Interleaved RGB [plane, 3] → planar [3, plane]: channel c is tables[c·256 + rgb[i·3 + source[c]]]. */
   planarInput(rgb: Uint8Array, tables: Float32Array, source: Int32Array): Float32Array;
   /** out[i·outDim + column + ch] = data[i·pixelStride + ch·channelStride]: a planar map's transpose, or one concat block. */
