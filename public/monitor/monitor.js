@@ -176,7 +176,7 @@ function syncDetails(items) {
   const shown = state.details;
   if (!shown || shown.jobId !== state.activeJobId) return;
   const row = items.find((job) => job?.jobId === shown.jobId);
-  if (!row) return;
+  if (!row || !recordIsNewer(row, shown)) return;
   const merged = { ...shown, ...row };
   if (JSON.stringify(merged) === JSON.stringify(shown)) return;
   state.details = merged;
@@ -256,6 +256,25 @@ function setPaused(paused) {
 
 // ---------------------------------------------------------------- details
 
+/**
+ * A record fetched for one job (details, cancel) also updates its row, so the two never read differently while
+ * the next list page is on its way. A record that would move a finished job back (an answer older than the row)
+ * is not taken.
+ */
+function recordIsNewer(record, shown) {
+  return !(TERMINAL_STATUSES.has(shown?.status) && !TERMINAL_STATUSES.has(record?.status));
+}
+
+function syncRow(record) {
+  const items = state.shown.items;
+  const at = items.findIndex((item) => item?.jobId === record?.jobId);
+  if (at < 0 || !recordIsNewer(record, items[at])) return;
+  const merged = { ...items[at], ...record };
+  if (JSON.stringify(merged) === JSON.stringify(items[at])) return;
+  state.shown = { ...state.shown, items: items.map((item, i) => (i === at ? merged : item)) };
+  renderJobs(ui.list, state.shown.items, { activeJobId: state.activeJobId });
+}
+
 function findShownJob(jobId) {
   return state.shown.items.find((item) => item?.jobId === jobId) ?? null;
 }
@@ -330,10 +349,11 @@ async function showDetails(jobId) {
   state.details = row ?? { jobId };
   try {
     const record = await fetchJob(jobId);
-    if (state.activeJobId === jobId) {
+    if (state.activeJobId === jobId && recordIsNewer(record, state.details)) {
       state.details = record;
       setDetailLine(jobSummary(record));
       renderRecordFields(record);
+      syncRow(record);
     }
     setJobStatus(`Backend job ${jobId}: details loaded`);
   } catch (error) {
@@ -414,6 +434,7 @@ async function cancelJob(jobId) {
     setJobStatus(`Backend job ${jobId}: ${record?.status ?? 'canceled'}`);
     setDetailLine(`${jobSummary({ jobId, ...record })} | updated=cancel`);
     renderRecordFields(record);
+    syncRow({ jobId, ...record });
   } catch (error) {
     setJobStatus(`Backend job ${jobId}: cancel error (${error.message})`);
   }
