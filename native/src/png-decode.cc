@@ -127,6 +127,11 @@ bool decodePlainPng(const uint8_t *bytes, int64_t length, std::vector<uint8_t> *
 
   const size_t stride = (size_t)w * channels;
   const size_t rawSize = (stride + 1) * h;
+  // Deflate expands at most ~1032:1; a header promising more than the data can hold is damaged or hostile, and is
+  // refused before anything of its size is allocated.
+  size_t compressed = 0;
+  for (const auto &part : idat) compressed += part.second;
+  if (rawSize / 1100 > compressed) return false;
   std::vector<uint8_t> raw(rawSize);
   z_stream z;
   std::memset(&z, 0, sizeof z);

@@ -1,7 +1,7 @@
 // The addon's PNG decoder (native/src/png-decode.cc) against sharp's: the same pixels for every PNG it takes, and
 // null, never a guess, for every PNG it must leave to sharp.
 import sharp from 'sharp';
-import { deflateSync } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 import { decodeImage } from './image';
 import { loadNativeAddon } from './native-addon';
 import { createPrng } from './seeded-prng';
@@ -176,6 +176,13 @@ describe('decodePlainPng (native)', () => {
     expect(decodePlainPng(withStream(2, Buffer.concat([rows(0, width * 3), Buffer.alloc(1)])))).toBeNull();
     expect(decodePlainPng(withStream(2, rows(0, width * 3).subarray(1)))).toBeNull();
     expect(decodePlainPng(withStream(3, rows(0, width), new Uint8Array(3)))).toBeNull();
+    // A header promising 2^24 x 2^24 pixels over a few bytes of data: refused before allocating (without the check,
+    // the allocation itself would abort the process).
+    const huge = Buffer.from(png);
+    huge.writeUInt32BE(2 ** 24, 16);
+    huge.writeUInt32BE(2 ** 24, 20);
+    huge.writeUInt32BE(crc32(huge.subarray(12, 29)), 29);
+    expect(decodePlainPng(huge)).toBeNull();
     expect(decodePlainPng(withStream(3, rows(0, width), new Uint8Array(6)))).not.toBeNull();
   });
 });
