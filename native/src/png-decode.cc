@@ -131,7 +131,7 @@ bool decodePlainPng(const uint8_t *bytes, int64_t length, std::vector<uint8_t> *
   // refused before anything of its size is allocated.
   size_t compressed = 0;
   for (const auto &part : idat) compressed += part.second;
-  if (rawSize / 1100 > compressed) return false;
+  if (rawSize / 1100 > compressed || rawSize > 0xffffffffu) return false;  // (zlib counts output in 32 bits)
   std::vector<uint8_t> raw(rawSize);
   z_stream z;
   std::memset(&z, 0, sizeof z);
