@@ -1,5 +1,6 @@
 // Aspect-preserving resize of a crop into the backbone input, centred on black, as the original's PIL letterbox.
 import sharp from 'sharp';
+import { resizeCubicFill } from './image';
 import type { Letterbox, RgbImage } from './types';
 
 /** Python's round(): halves go to the even neighbour. */
@@ -58,14 +59,21 @@ export async function letterboxImage(
 ): Promise<{ image: RgbImage; letterbox: Letterbox }> {
   const box = letterboxGeometry(image.width, image.height, inputWidth, inputHeight);
   let content = image.data;
+  const kernel = options.kernel ?? 'cubic';
   if (box.contentWidth !== image.width || box.contentHeight !== image.height) {
-    const resized = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
-      raw: { width: image.width, height: image.height, channels: 3 },
-    })
-      .resize(box.contentWidth, box.contentHeight, { kernel: options.kernel ?? 'cubic', fit: 'fill' })
-      .raw()
-      .toBuffer();
-    content = new Uint8Array(resized.buffer, resized.byteOffset, resized.byteLength);
+    const size = { width: box.contentWidth, height: box.contentHeight };
+    // Cubic is the backbone's resize (native for reductions in a worker, the same bytes as sharp's).
+    if (kernel === 'cubic') {
+      content = (await resizeCubicFill(image, size)).data;
+    } else {
+      const resized = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+        raw: { width: image.width, height: image.height, channels: 3 },
+      })
+        .resize(size.width, size.height, { kernel, fit: 'fill' })
+        .raw()
+        .toBuffer();
+      content = new Uint8Array(resized.buffer, resized.byteOffset, resized.byteLength);
+    }
   }
   const out = new Uint8Array(inputWidth * inputHeight * 3);
   if (options.padValue) out.fill(options.padValue);
