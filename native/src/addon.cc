@@ -41,6 +41,12 @@ bool readTyped(const Napi::CallbackInfo &info, size_t at, napi_typedarray_type t
   return true;
 }
 
+// A RangeError pending in JS; the binding's return value.
+Napi::Value rangeError(Napi::Env env, const std::string &message) {
+  Napi::RangeError::New(env, message).ThrowAsJavaScriptException();
+  return env.Null();
+}
+
 bool readNumber(const Napi::CallbackInfo &info, size_t at, double *out) {
   if (info.Length() <= at || !info[at].IsNumber()) {
     Napi::TypeError::New(info.Env(), "argument " + std::to_string(at) + " must be a number").ThrowAsJavaScriptException();
@@ -70,10 +76,8 @@ Napi::Value KCenterGreedy(const Napi::CallbackInfo &info) {
       !readInt(info, 4, &start))
     return env.Null();
   if (n <= 0 || d <= 0 || m <= 0 || (int64_t)data.ElementLength() != n * d || start < 0 || start >= n ||
-      n > INT32_MAX) {
-    Napi::RangeError::New(env, "kCenterGreedy: inconsistent shape or start index").ThrowAsJavaScriptException();
-    return env.Null();
-  }
+      n > INT32_MAX) 
+    return rangeError(env, "kCenterGreedy: inconsistent shape or start index");
   const int32_t *abortFlag = nullptr;
   if (info.Length() > 5 && info[5].IsTypedArray() && info[5].As<Napi::TypedArray>().TypedArrayType() == napi_int32_array &&
       info[5].As<Napi::Int32Array>().ElementLength() >= 1)
@@ -99,10 +103,8 @@ Napi::Value ProjectRows(const Napi::CallbackInfo &info) {
   if (!readFloat32(info, 0, &data) || !readInt(info, 1, &n) || !readInt(info, 2, &d) || !readFloat32(info, 3, &proj) ||
       !readInt(info, 4, &k))
     return env.Null();
-  if (n < 0 || d <= 0 || k <= 0 || (int64_t)data.ElementLength() != n * d || (int64_t)proj.ElementLength() != d * k) {
-    Napi::RangeError::New(env, "projectRows: inconsistent shapes").ThrowAsJavaScriptException();
-    return env.Null();
-  }
+  if (n < 0 || d <= 0 || k <= 0 || (int64_t)data.ElementLength() != n * d || (int64_t)proj.ElementLength() != d * k) 
+    return rangeError(env, "projectRows: inconsistent shapes");
   Napi::Float32Array out = Napi::Float32Array::New(env, n * k);
   bdi::projectRows(data.Data(), n, d, proj.Data(), k, out.Data());
   return out;
@@ -156,10 +158,8 @@ Napi::Value UpsampleBlurMasked(const Napi::CallbackInfo &info) {
   Napi::Uint8Array mask;
   if (!readUpsampleArgs(info, "upsampleBlurMasked", &a) || !readTyped(info, 8, napi_uint8_array, "Uint8Array", &mask)) return env.Null();
   const int64_t n = a.W * a.H;
-  if ((int64_t)mask.ElementLength() != n) {
-    Napi::RangeError::New(env, "upsampleBlurMasked: mask size differs").ThrowAsJavaScriptException();
-    return env.Null();
-  }
+  if ((int64_t)mask.ElementLength() != n) 
+    return rangeError(env, "upsampleBlurMasked: mask size differs");
   std::vector<float> heat((size_t)n);
   runUpsampleBlur(a, heat.data());
   // In place: maskedValues writes each kept value at or before the index it reads.
@@ -176,10 +176,8 @@ Napi::Value MaskedValues(const Napi::CallbackInfo &info) {
   Napi::Uint8Array mask;
   if (!readFloat32(info, 0, &heat) || !readTyped(info, 1, napi_uint8_array, "Uint8Array", &mask)) return env.Null();
   const int64_t n = heat.ElementLength();
-  if ((int64_t)mask.ElementLength() != n) {
-    Napi::RangeError::New(env, "maskedValues: mask size differs").ThrowAsJavaScriptException();
-    return env.Null();
-  }
+  if ((int64_t)mask.ElementLength() != n) 
+    return rangeError(env, "maskedValues: mask size differs");
   std::vector<float> tmp((size_t)n + 1);
   const int64_t count = bdi::maskedValues(heat.Data(), mask.Data(), n, tmp.data());
   Napi::Float32Array out = Napi::Float32Array::New(env, count);
@@ -194,10 +192,8 @@ Napi::Value SelectKth(const Napi::CallbackInfo &info) {
   int64_t k;
   if (!readFloat32(info, 0, &values) || !readInt(info, 1, &k)) return env.Null();
   const int64_t n = values.ElementLength();
-  if (k < 0 || k >= n) {
-    Napi::RangeError::New(env, "selectKth: k out of range").ThrowAsJavaScriptException();
-    return env.Null();
-  }
+  if (k < 0 || k >= n) 
+    return rangeError(env, "selectKth: k out of range");
   float kth, next;
   bdi::selectKth(values.Data(), n, k, &kth, &next);
   Napi::Array out = Napi::Array::New(env, 2);
@@ -215,10 +211,8 @@ Napi::Value HeatToGray(const Napi::CallbackInfo &info) {
   if (!readFloat32(info, 0, &heat) || !readTyped(info, 1, napi_uint8_array, "Uint8Array", &mask) || !readNumber(info, 2, &mn) ||
       !readNumber(info, 3, &mx))
     return env.Null();
-  if (mask.ElementLength() != heat.ElementLength() || !(mx > mn)) {
-    Napi::RangeError::New(env, "heatToGray: mask size differs or mx <= mn").ThrowAsJavaScriptException();
-    return env.Null();
-  }
+  if (mask.ElementLength() != heat.ElementLength() || !(mx > mn)) 
+    return rangeError(env, "heatToGray: mask size differs or mx <= mn");
   Napi::Uint8Array out = Napi::Uint8Array::New(env, heat.ElementLength());
   bdi::heatToGray(heat.Data(), mask.Data(), heat.ElementLength(), mn, mx, out.Data());
   return out;
@@ -266,10 +260,8 @@ Napi::Value ThresholdContours(const Napi::CallbackInfo &info) {
   if (!readFloat32(info, 0, &heat) || !readTyped(info, 1, napi_uint8_array, "Uint8Array", &mask) || !readInt(info, 2, &width) ||
       !readInt(info, 3, &height) || !readNumber(info, 4, &threshold))
     return env.Null();
-  if (width < 0 || height < 0 || (int64_t)heat.ElementLength() != width * height || mask.ElementLength() != heat.ElementLength()) {
-    Napi::RangeError::New(env, "thresholdContours: heat or mask size differs from width x height").ThrowAsJavaScriptException();
-    return env.Null();
-  }
+  if (width < 0 || height < 0 || (int64_t)heat.ElementLength() != width * height || mask.ElementLength() != heat.ElementLength()) 
+    return rangeError(env, "thresholdContours: heat or mask size differs from width x height");
   std::vector<int32_t> points, lengths;
   bdi::thresholdContours(heat.Data(), mask.Data(), width, height, threshold, &points, &lengths);
   return ContoursObject(env, points, lengths);
@@ -284,11 +276,6 @@ Napi::Value PngSubRows(const Napi::CallbackInfo &info) {
   Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), (width + 1) * height);
   bdi::pngSubRows(gray.Data(), width, height, out.Data());
   return out;
-}
-
-Napi::Value rangeError(Napi::Env env, const std::string &message) {
-  Napi::RangeError::New(env, message).ThrowAsJavaScriptException();
-  return env.Null();
 }
 
 // planarInput(rgb: Uint8Array [plane, 3], tables: Float32Array [3, 256], source: Int32Array [3]) -> Float32Array [3, plane]
@@ -408,11 +395,15 @@ Napi::Value DecodePlainPng(const Napi::CallbackInfo &info) {
   Napi::Env env = info.Env();
   Napi::Uint8Array png;
   if (!readTyped(info, 0, napi_uint8_array, "Uint8Array", &png)) return env.Null();
-  std::vector<uint8_t> rgb;
-  uint32_t width, height;
-  if (!bdi::decodePlainPng(png.Data(), (int64_t)png.ElementLength(), &rgb, &width, &height)) return env.Null();
-  Napi::Uint8Array data = Napi::Uint8Array::New(env, rgb.size());
-  std::memcpy(data.Data(), rgb.data(), rgb.size());
+  Napi::Uint8Array data;
+  uint32_t width = 0, height = 0;
+  const bool decoded = bdi::decodePlainPng(png.Data(), (int64_t)png.ElementLength(), [&](uint32_t w, uint32_t h) {
+    width = w;
+    height = h;
+    data = Napi::Uint8Array::New(env, (size_t)w * h * 3);
+    return data.Data();
+  });
+  if (!decoded) return env.Null();
   Napi::Object out = Napi::Object::New(env);
   out.Set("data", data);
   out.Set("width", Napi::Number::New(env, width));

@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace bdi {
 namespace {
@@ -81,7 +82,7 @@ bool unfilter(uint8_t *rows, uint32_t height, size_t stride, int bpp) {
 
 }  // namespace
 
-bool decodePlainPng(const uint8_t *bytes, int64_t length, std::vector<uint8_t> *rgb, uint32_t *width, uint32_t *height) {
+bool decodePlainPng(const uint8_t *bytes, int64_t length, const std::function<uint8_t *(uint32_t width, uint32_t height)> &output) {
   static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
   if (length < 8 + 25 || std::memcmp(bytes, signature, 8) != 0) return false;
   const uint8_t *ihdr = bytes + 8;
@@ -151,8 +152,7 @@ bool decodePlainPng(const uint8_t *bytes, int64_t length, std::vector<uint8_t> *
   if (!complete) return false;
 
   if (!unfilter(raw.data(), h, stride, channels)) return false;
-  rgb->resize((size_t)w * h * 3);
-  uint8_t *out = rgb->data();
+  uint8_t *out = output(w, h);
   for (uint32_t y = 0; y < h; y++) {
     const uint8_t *src = raw.data() + y * (stride + 1) + 1;
     switch (colourType) {
@@ -172,8 +172,6 @@ bool decodePlainPng(const uint8_t *bytes, int64_t length, std::vector<uint8_t> *
         break;
     }
   }
-  *width = w;
-  *height = h;
   return true;
 }
 

@@ -1,6 +1,5 @@
 // Aspect-preserving resize of a crop into the backbone input, centred on black, as the original's PIL letterbox.
-import sharp from 'sharp';
-import { resizeCubicFill } from './image';
+import { resizeFill } from './image';
 import type { Letterbox, RgbImage } from './types';
 
 /** Python's round(): halves go to the even neighbour. */
@@ -58,29 +57,16 @@ export async function letterboxImage(
   options: LetterboxOptions = {},
 ): Promise<{ image: RgbImage; letterbox: Letterbox }> {
   const box = letterboxGeometry(image.width, image.height, inputWidth, inputHeight);
-  let content = image.data;
-  const kernel = options.kernel ?? 'cubic';
-  if (box.contentWidth !== image.width || box.contentHeight !== image.height) {
-    const size = { width: box.contentWidth, height: box.contentHeight };
-    // Cubic is the backbone's resize (native for reductions in a worker, the same bytes as sharp's).
-    if (kernel === 'cubic') {
-      content = (await resizeCubicFill(image, size)).data;
-    } else {
-      const resized = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
-        raw: { width: image.width, height: image.height, channels: 3 },
-      })
-        .resize(size.width, size.height, { kernel, fit: 'fill' })
-        .raw()
-        .toBuffer();
-      content = new Uint8Array(resized.buffer, resized.byteOffset, resized.byteLength);
-    }
-  }
+  const resized =
+    box.contentWidth !== image.width || box.contentHeight !== image.height
+      ? await resizeFill(image, { width: box.contentWidth, height: box.contentHeight }, options.kernel ?? 'cubic')
+      : image;
   const out = new Uint8Array(inputWidth * inputHeight * 3);
   if (options.padValue) out.fill(options.padValue);
   const rowBytes = box.contentWidth * 3;
   for (let y = 0; y < box.contentHeight; y++) {
     const dst = ((box.offsetY + y) * inputWidth + box.offsetX) * 3;
-    out.set(content.subarray(y * rowBytes, (y + 1) * rowBytes), dst);
+    out.set(resized.data.subarray(y * rowBytes, (y + 1) * rowBytes), dst);
   }
   return { image: { data: out, width: inputWidth, height: inputHeight }, letterbox: box };
 }

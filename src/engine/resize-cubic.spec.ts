@@ -1,6 +1,6 @@
 // The addon's cubic reduce (native/src/resize-cubic.cc) against sharp's own resize: the same bytes, or null where it
 // leaves the work to sharp.
-import { resizeCubicFill } from './image';
+import { resizeFill } from './image';
 import { loadNativeAddon } from './native-addon';
 import { createPrng } from './seeded-prng';
 import type { RgbImage } from './types';
@@ -27,11 +27,11 @@ function image(width: number, height: number, pattern: Pattern, seed: number): R
   return { data, width, height };
 }
 
-/** sharp's resize (resizeCubicFill on the main thread never takes the native path). */
+/** sharp's resize (resizeFill on the main thread never takes the native path). */
 async function expectSameAsSharp(source: RgbImage, width: number, height: number): Promise<void> {
   const native = resizeCubicDown(source, width, height);
   expect(native).not.toBeNull();
-  const reference = await resizeCubicFill(source, { width, height });
+  const reference = await resizeFill(source, { width, height });
   expect(Buffer.from(native ?? []).equals(Buffer.from(reference.data))).toBe(true);
 }
 

@@ -1,7 +1,6 @@
 // The `detect` task: bytes in, boxes out. Runs inside a pool worker (registered in engine/worker.ts) and is plain
 // TypeScript so it can also run on the main thread when no pool is available.
-import sharp from 'sharp';
-import { decodeImage, DEFAULT_LIMIT_INPUT_PIXELS } from '../image';
+import { decodeImage, DEFAULT_LIMIT_INPUT_PIXELS, resizeFill } from '../image';
 import type { RgbImage } from '../types';
 import { DetectedObject, roundTo } from './detected-object';
 import { detectForeground, FOREGROUND_MODEL_VERSION } from './foreground-detector';
@@ -68,15 +67,10 @@ async function detectForegroundAtMostPixels(image: RgbImage, minScore: number, m
   const factor = Math.sqrt(maxPixels / pixels);
   const width = Math.max(1, Math.floor(image.width * factor));
   const height = Math.max(1, Math.floor(image.height * factor));
-  const small = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
-    raw: { width: image.width, height: image.height, channels: 3 },
-  })
-    .resize(width, height, { kernel: 'linear', fit: 'fill' })
-    .raw()
-    .toBuffer();
+  const small = await resizeFill(image, { width, height }, 'linear');
   const sx = image.width / width;
   const sy = image.height / height;
-  return detectForeground({ data: new Uint8Array(small.buffer, small.byteOffset, small.byteLength), width, height }, minScore).map((o) => ({
+  return detectForeground(small, minScore).map((o) => ({
     ...o,
     x: roundTo(o.x * sx, 2),
     y: roundTo(o.y * sy, 2),

@@ -1,7 +1,7 @@
 // Fitting a crop to the backbone input per the profile's InputSizing. 'aspect' keeps the crop's own aspect ratio
 // and fills the whole input (no padding): elongated crops keep their resolution along both axes, and no memory
 // rows are spent on padding or on the content/padding edge.
-import { resizeCubicFill } from '../image';
+import { resizeFill } from '../image';
 import { letterboxImage } from '../letterbox';
 import type { Letterbox, RgbImage } from '../types';
 import type { InputSizing } from './detector-profile';
@@ -28,7 +28,7 @@ export async function sizeForBackbone(
 ): Promise<{ image: RgbImage; letterbox: Letterbox }> {
   if (sizing.mode === 'letterbox' || !backbone.resizable) return letterboxImage(image, backbone.inputWidth, backbone.inputHeight);
   const size = aspectInputSize(image.width, image.height, sizing.side, backbone.patchStride);
-  const resized = size.width === image.width && size.height === image.height ? image : await resizeCubicFill(image, size);
+  const resized = size.width === image.width && size.height === image.height ? image : await resizeFill(image, size);
   return { image: resized, letterbox: aspectLetterbox(image.width, image.height, size) };
 }
 
